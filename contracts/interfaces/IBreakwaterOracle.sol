@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+
+/// @notice Why a price could not be used. `None` means the price is good.
+enum OracleFailure {
+    None,
+    NoFeed, // asset has no configured feed
+    CallFailed, // latestRoundData reverted or returned malformed data
+    NonPositive, // answer <= 0
+    Stale, // updatedAt older than the feed's staleness limit (or in the future)
+    OutOfBounds, // normalised price outside [minPrice, maxPrice]
+    SequencerDown, // L2 sequencer uptime feed reports down
+    SequencerGracePeriod, // sequencer is up again but the grace period has not elapsed
+    Deviation // primary and secondary feeds disagree by more than maxDeviation
+}
+
+/// @title Breakwater oracle: defensive Chainlink adapter plus an on-chain volatility tracker
+/// @notice Prices are USD per one whole token, scaled to 1e18 [wad], whatever the feed decimals.
+/// The tracker keeps an EWMA of squared price returns, updated by the permissionless `poke`, from
+/// which the vault engine derives the volatility haircut add-on.
+interface IBreakwaterOracle {
+    /// @notice Per-asset feed configuration.
+    /// @param primary Chainlink feed for asset/USD.
+    /// @param secondary Optional second feed (address(0) for none); if set both must agree.
+    /// @param primaryStaleness Max age of the primary answer [s].
+    /// @param secondaryStaleness Max age of the secondary answer [s].
+    /// @param maxDeviation Max relative difference |p - s| / p between the feeds [wad].
+    /// @param minPrice Lowest plausible price [wad]; below it the feed is considered broken.
+    /// @param maxPrice Highest plausible price [wad].
+    struct FeedConfig {
+        AggregatorV3Interface primary;
+        AggregatorV3Interface secondary;
+        uint32 primaryStaleness;
+        uint32 secondaryStaleness;
+        uint64 maxDeviation;
+        uint128 minPrice;
+        uint128 maxPrice;
+    }
+
+    /// @notice Tracker state of one asset.
+    /// @param lastPrice Price seen at the last accepted poke [wad].
+    /// @param lastUpdate Timestamp of the last accepted poke [s].
+    /// @param ewmaVariance EWMA of squared returns, normalised to `VARIANCE_INTERVAL` [wad].
+    /// @param windowStart Start of the current reference window [s] (used by the price-drop breaker).
+    /// @param windowHighPrice Highest price seen in the current reference window [wad].
+    struct TrackerState {
+        uint128 lastPrice;
+        uint64 lastUpdate;
+        uint128 ewmaVariance;
+        uint64 windowStart;
+        uint128 windowHighPrice;
+    }
+
+    /// @notice The price of `asset` cannot be used, for `reason`.
+    error OracleFailed(address asset, OracleFailure reason);
+    /// @notice A feed configuration is invalid (`field` names the offending field).
+    error InvalidFeedConfig(address asset, string field);
+    /// @notice A tracker parameter is outside its hard bounds.
+    error TrackerParameterOutOfBounds(string parameter, uint256 value);
+    /// @notice The oracle call failed because the caller supplied too little gas (griefing guard).
+    error InsufficientGasForOracle();
+
+    event FeedConfigured(address indexed asset, address indexed primary, address indexed secondary, FeedConfig config);
+    event FeedRemoved(address indexed asset);
+    event SequencerFeedSet(address indexed feed, uint32 gracePeriod);
+    event TrackerParametersSet(uint64 ewmaLambda, uint32 minPokeInterval, uint32 windowLength);
+    event Poked(address indexed asset, uint256 price, uint256 ewmaVariance, uint256 volatility);
+
+    /// @notice Price of `asset` [wad USD per whole token]; reverts `OracleFailed` on any failure.
+    function getPrice(address asset) external view returns (uint256 price);
+
+    /// @notice Price and tracked volatility of `asset`; reverts `OracleFailed` on any failure.
+    /// @return price [wad USD per whole token]
+    /// @return volatility sqrt(ewmaVariance): standard deviation of returns per `VARIANCE_INTERVAL` [wad]
+    function getPriceAndVolatility(address asset) external view returns (uint256 price, uint256 volatility);
+
+    /// @notice Non-reverting price read for breakers and views.
+    /// @return price [wad], zero when `failure != None`
+    /// @return failure Why the price is unusable, or `None`.
+    function tryGetPrice(address asset) external view returns (uint256 price, OracleFailure failure);
+
+    /// @notice Tracked volatility of `asset` [wad per VARIANCE_INTERVAL]; zero before the second poke.
+    function volatility(address asset) external view returns (uint256);
+
+    /// @notice Permissionless: reads the current price and folds the return since the last poke into
+    /// the EWMA. Pokes closer together than `minPokeInterval` only refresh the window high.
+    /// @return price The price read [wad].
+    function poke(address asset) external returns (uint256 price);
+
+    /// @notice Configures (or replaces) the feeds of `asset`. Restricted to governance.
+    function setFeed(address asset, FeedConfig calldata config) external;
+
+    /// @notice Removes the feeds of `asset`. Restricted to governance.
+    function removeFeed(address asset) external;
+
+    /// @notice Sets the L2 sequencer uptime feed (address(0) disables) and its grace period [s].
+    function setSequencerFeed(AggregatorV3Interface feed, uint32 gracePeriod) external;
+
+    /// @notice Sets the tracker parameters. Restricted to governance.
+    /// @param ewmaLambda Weight of the old variance in each update [wad], e.g. 0.94e18.
+    /// @param minPokeInterval Minimum time between variance updates [s].
+    /// @param windowLength Length of the price-drop reference window [s].
+    function setTrackerParameters(uint64 ewmaLambda, uint32 minPokeInterval, uint32 windowLength) external;
+
+    function feedConfig(address asset) external view returns (FeedConfig memory);
+    function trackerState(address asset) external view returns (TrackerState memory);
+}

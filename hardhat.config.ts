@@ -1,0 +1,58 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// No compiler download site is reachable: use the official WASM builds shipped on npm.
+const require = createRequire(import.meta.url);
+const SOLC_PATH = require.resolve("solc/soljson.js");
+
+const optimizedSettings = {
+  optimizer: { enabled: true, runs: 200 },
+  evmVersion: "cancun",
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: {
+        version: "0.8.28",
+        path: SOLC_PATH,
+        settings: optimizedSettings,
+      },
+      production: {
+        version: "0.8.28",
+        path: SOLC_PATH,
+        settings: optimizedSettings,
+      },
+    },
+  },
+  paths: {
+    // Test-only contracts (mock tokens, faulty feeds) live under test/mocks, never in contracts/.
+    sources: { solidity: ["contracts", "test/mocks"] },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 32, failOnRevert: false },
+    },
+  },
+  networks: {
+    hardhat: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: false,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});
