@@ -14,6 +14,12 @@ const optimizedSettings = {
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
+    // Published contracts deployed as they are: governance (AccessManager) and, on local chains
+    // only, Chainlink's own MockV3Aggregator feed.
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/access/manager/AccessManager.sol",
+      "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
+    ],
     profiles: {
       default: {
         version: "0.8.28",
@@ -38,7 +44,8 @@ export default defineConfig({
     },
   },
   networks: {
-    hardhat: {
+    // The in-process network (Hardhat 3 calls it "default"; parameters: deploy/parameters/hardhat.json).
+    default: {
       type: "edr-simulated",
       chainType: "l1",
       allowUnlimitedContractSize: false,

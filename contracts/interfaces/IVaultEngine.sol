@@ -18,7 +18,7 @@ import {ILendingPool} from "./ILendingPool.sol";
 /// Health factor [wad] = sum(effective values under maintenance haircuts) / debt value.
 /// Borrowing and withdrawing require the same ratio under initial haircuts to stay >= 1.
 /// Debt rounds up and collateral value rounds down.
-/// @dev Warning: parameters are bounded so that `maintenanceHaircut + volatilityCap + 2 * sizeCap
+/// @dev Warning: parameters are bounded so that `initialHaircut + volatilityCap + 2 * sizeCap
 /// <= MAX_TOTAL_HAIRCUT`, which keeps effective value non-decreasing in the amount held (more
 /// collateral never lowers the health factor, even though the size add-on grows with it).
 interface IVaultEngine {
@@ -27,7 +27,9 @@ interface IVaultEngine {
     ///        at zero value for borrowing but keep their maintenance value).
     /// @param decimals Token decimals, read once at listing.
     /// @param initialHaircut Haircut that sets the borrowing power (LTV = 1 - initialHaircut).
-    /// @param maintenanceHaircut Larger haircut that sets the liquidation threshold.
+    /// @param maintenanceHaircut Smaller haircut that sets the liquidation threshold. It must be at
+    ///        least MIN_HAIRCUT_GAP below the initial haircut: a vault borrowed to the limit must not
+    ///        already be liquidatable (initial margin > maintenance margin, as in every margin system).
     /// @param volatilityMultiplier Add-on per unit of tracked volatility [wad].
     /// @param volatilityCap Cap on the volatility add-on [wad].
     /// @param sizeMultiplier Add-on per unit of position value / market depth [wad].
@@ -89,7 +91,7 @@ interface IVaultEngine {
     /// @notice Remaining debt would be non-zero but below the minimum (dust).
     error DebtBelowMinimum(VaultId id, uint256 debt, uint256 minDebt);
     error DebtCeilingExceeded(address asset, uint256 debtAfter, uint256 ceiling);
-    error RepayExceedsDebt(VaultId id, uint256 amount, uint256 debt);
+    error NoDebt(VaultId id);
     /// @notice The token moved a different amount than requested (fee-on-transfer or rebasing).
     error TransferAmountMismatch(address asset, uint256 expected, uint256 received);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 bound);

@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
+import {ILendingPool} from "../interfaces/ILendingPool.sol";
+import {IBreakwaterOracle} from "../interfaces/IBreakwaterOracle.sol";
+import {VaultId} from "../libraries/Types.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+
+/// @title Breakwater vault engine
+/// @notice Holds vaults (collateral and scaled debt) and enforces the haircut and health rules.
+/// The lending pool holds the base asset and the global debt ledger; this engine is its only borrower.
+contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    // ------------------------------------------------------------------ bounds (hard, in code)
+    uint256 public constant WAD = 1e18;
+    /// @notice Upper bound of base + volatility cap + 2 * size cap, for either haircut [wad].
+    uint256 public constant MAX_TOTAL_HAIRCUT = 0.95e18;
+    /// @notice Smallest maintenance haircut [wad].
+    uint256 public constant MIN_MAINTENANCE_HAIRCUT = 0.01e18;
+    /// @notice Smallest gap between initial and maintenance haircut [wad].
+    uint256 public constant MIN_HAIRCUT_GAP = 0.01e18;
+    /// @notice Largest volatility multiplier [wad].
+    uint256 public constant MAX_VOLATILITY_MULTIPLIER = 10e18;
+    /// @notice Largest size multiplier [wad].
+    uint256 public constant MAX_SIZE_MULTIPLIER = 10e18;
+    /// @notice Smallest configurable market depth [usd].
+    uint256 public constant MIN_MARKET_DEPTH = 1e18;
+    uint256 public constant MAX_COLLATERALS_PER_VAULT = 16;
+    /// @notice Largest minimum debt; also caps what governance can do to small borrowers [base units].
+    uint256 public immutable MAX_MIN_DEBT;
+
+    // ------------------------------------------------------------------ immutables
+    ILendingPool public immutable pool;
+    address public immutable baseAsset;
+    uint256 internal immutable BASE_UNIT;
+
+    // ------------------------------------------------------------------ storage
+    struct Vault {
+        address owner;
+        uint128 scaledDebt; // [scaled base units]
+    }
+
+    /// @dev One slot: the amount held and the share of the vault's scaled debt attributed to it
+    /// (for the per-collateral debt ceiling).
+    struct Position {
+        uint128 amount; // [token units]
+        uint128 scaledDebtAttributed; // [scaled base units]
+    }
+
+    IBreakwaterOracle public oracle;
+    uint256 public minDebt; // [base units]
+    uint256 public maxCollateralsPerVault;
+    uint256 public vaultCount;
+
+    mapping(VaultId => Vault) internal _vaults;
+    mapping(VaultId => address[]) internal _collateralList;
+    mapping(VaultId => mapping(address asset => Position)) internal _positions;
+    mapping(VaultId => mapping(address account => bool)) internal _managers;
+
+    mapping(address asset => CollateralConfig) internal _configs;
+    mapping(address asset => uint256) internal _unit; // 10 ** decimals
+    mapping(address asset => uint256) internal _scaledDebtBacked; // [scaled base units]
+    address[] internal _listed;
+
+    // ------------------------------------------------------------------ memory helpers
+    /// @dev Per-collateral figures of one health computation.
+    struct AssetHealth {
+        address asset;
+        uint256 amount;
+        uint256 price; // [wad]
+        uint256 value; // [usd]
+        uint256 initialHaircut; // effective [wad]
+        uint256 maintenanceHaircut; // effective [wad]
+        uint256 volatilityAddOn; // [wad]
+        uint256 initialValue; // [usd]
+        uint256 maintenanceValue; // [usd]
+    }
+
+    struct Health {
+        uint256 debt; // [base units, up]
+        uint256 basePrice; // [wad]
+        uint256 debtValue; // [usd, up]
+        uint256 initialValue; // [usd, down]
+        uint256 maintenanceValue; // [usd, down]
+        AssetHealth[] assets;
+    }
+
+    constructor(
+        address accessManager,
+        ILendingPool pool_,
+        IBreakwaterOracle oracle_,
+        uint256 minDebt_,
+        uint256 maxCollateralsPerVault_
+    ) AccessManaged(accessManager) {
+        if (address(pool_) == address(0) || address(oracle_) == address(0)) revert ZeroAddress();
+        pool = pool_;
+        baseAsset = pool_.asset();
+        BASE_UNIT = 10 ** IERC20Metadata(baseAsset).decimals();
+        // At most 1,000,000 whole base tokens of minimum debt.
+        MAX_MIN_DEBT = 1_000_000 * BASE_UNIT;
+        oracle = oracle_;
+        emit OracleSet(address(oracle_));
+        _setMinDebt(minDebt_);
+        _setMaxCollateralsPerVault(maxCollateralsPerVault_);
+    }
+
+    // ------------------------------------------------------------------ modifiers
+    modifier onlyOwnerOrManager(VaultId id) {
+        _checkOwnerOrManager(id);
+        _;
+    }
+
+    function _checkOwnerOrManager(VaultId id) internal view {
+        address owner = _vaults[id].owner;
+        if (owner == address(0)) revert UnknownVault(id);
+        if (msg.sender != owner && !_managers[id][msg.sender]) revert NotOwnerOrManager(id, msg.sender);
+    }
+
+    function _checkOwner(VaultId id) internal view {
+        address owner = _vaults[id].owner;
+        if (owner == address(0)) revert UnknownVault(id);
+        if (msg.sender != owner) revert NotOwner(id, msg.sender);
+    }
+
+    // ------------------------------------------------------------------ vault actions
+
+    /// @inheritdoc IVaultEngine
+    function openVault(address owner) external nonReentrant returns (VaultId id) {
+        if (owner == address(0)) revert ZeroAddress();
+        id = VaultId.wrap(++vaultCount);
+        _vaults[id].owner = owner;
+        emit VaultOpened(id, owner);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setManager(VaultId id, address manager, bool allowed) external nonReentrant {
+        _checkOwner(id);
+        if (manager == address(0)) revert ZeroAddress();
+        _managers[id][manager] = allowed;
+        emit ManagerSet(id, manager, allowed);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function transferVault(VaultId id, address newOwner) external nonReentrant {
+        _checkOwner(id);
+        if (newOwner == address(0)) revert ZeroAddress();
+        _vaults[id].owner = newOwner;
+        emit VaultTransferred(id, msg.sender, newOwner);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function deposit(VaultId id, address asset, uint256 amount) external nonReentrant onlyOwnerOrManager(id) {
+        if (amount == 0) revert ZeroAmount();
+        if (!_configs[asset].enabled) revert CollateralNotEnabled(asset);
+
+        Position storage position = _positions[id][asset];
+        uint256 held = position.amount;
+        if (held == 0) {
+            address[] storage list = _collateralList[id];
+            if (list.length >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
+            list.push(asset);
+        }
+        position.amount = (held + amount).toUint128();
+        emit CollateralDeposited(id, asset, msg.sender, amount);
+
+        // Balance-delta check rejects fee-on-transfer and other tokens that move less than asked.
+        uint256 before = IERC20(asset).balanceOf(address(this));
+        IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+        if (received != amount) revert TransferAmountMismatch(asset, amount, received);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function withdraw(
+        VaultId id,
+        address asset,
+        uint256 amount,
+        address receiver
+    ) external nonReentrant onlyOwnerOrManager(id) {
+        if (amount == 0) revert ZeroAmount();
+        if (receiver == address(0)) revert ZeroAddress();
+        Position storage position = _positions[id][asset];
+        uint256 held = position.amount;
+        if (amount > held) revert InsufficientCollateral(id, asset, amount, held);
+
+        position.amount = uint128(held - amount);
+        if (held == amount) {
+            _removeFromList(id, asset);
+            _clearAttribution(id, asset);
+        }
+
+        uint256 scaledDebt = _vaults[id].scaledDebt;
+        if (scaledDebt != 0) {
+            uint256 index = pool.accrueInterest();
+            Health memory health = _health(id, scaledDebt, index);
+            _requireInitialHealth(id, health);
+            _attributeDebt(id, health, scaledDebt);
+        }
+        emit CollateralWithdrawn(id, asset, receiver, amount);
+        IERC20(asset).safeTransfer(receiver, amount);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function borrow(VaultId id, uint256 amount, address receiver) external nonReentrant onlyOwnerOrManager(id) {
+        if (amount == 0) revert ZeroAmount();
+        if (receiver == address(0)) revert ZeroAddress();
+
+        uint256 index = pool.accrueInterest();
+        Vault storage vault = _vaults[id];
+        uint256 scaledAdded = RiskMath.toScaledUp(amount, index);
+        uint256 scaledDebt = vault.scaledDebt + scaledAdded;
+        vault.scaledDebt = scaledDebt.toUint128();
+
+        Health memory health = _health(id, scaledDebt, index);
+        if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
+        _requireInitialHealth(id, health);
+        _attributeDebt(id, health, scaledDebt);
+
+        emit Borrowed(id, receiver, amount, scaledAdded);
+        uint256 scaledByPool = pool.borrow(amount, receiver);
+        // The pool rounds the same way at the same index; a mismatch would break the ledger.
+        assert(scaledByPool == scaledAdded);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function repay(VaultId id, uint256 amount) external nonReentrant returns (uint256 repaid) {
+        if (amount == 0) revert ZeroAmount();
+        Vault storage vault = _vaults[id];
+        if (vault.owner == address(0)) revert UnknownVault(id);
+        uint256 scaledDebt = vault.scaledDebt;
+        if (scaledDebt == 0) revert NoDebt(id);
+
+        uint256 index = pool.accrueInterest();
+        uint256 debt = RiskMath.toDebtUp(scaledDebt, index);
+        uint256 scaledRepaid;
+        if (amount >= debt) {
+            // Repaying everything (type(uint256).max included) clears the scaled debt exactly.
+            repaid = debt;
+            scaledRepaid = scaledDebt;
+        } else {
+            repaid = amount;
+            scaledRepaid = RiskMath.toScaledDown(amount, index);
+            uint256 remaining = RiskMath.toDebtUp(scaledDebt - scaledRepaid, index);
+            if (remaining < minDebt) revert DebtBelowMinimum(id, remaining, minDebt);
+        }
+
+        vault.scaledDebt = uint128(scaledDebt - scaledRepaid);
+        _reduceAttributedDebt(id, scaledDebt, scaledRepaid);
+        emit Repaid(id, msg.sender, repaid, scaledRepaid);
+
+        IERC20(baseAsset).safeTransferFrom(msg.sender, address(pool), repaid);
+        pool.repay(repaid, scaledRepaid, msg.sender);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IVaultEngine
+    function ownerOf(VaultId id) external view returns (address) {
+        return _vaults[id].owner;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function isManager(VaultId id, address account) external view returns (bool) {
+        return _managers[id][account];
+    }
+
+    /// @inheritdoc IVaultEngine
+    function collateralsOf(VaultId id) external view returns (address[] memory) {
+        return _collateralList[id];
+    }
+
+    /// @inheritdoc IVaultEngine
+    function collateralAmount(VaultId id, address asset) external view returns (uint256) {
+        return _positions[id][asset].amount;
+    }
+
+    /// @notice Scaled debt attributed to `asset` inside vault `id` (debt-ceiling bookkeeping).
+    function attributedScaledDebt(VaultId id, address asset) external view returns (uint256) {
+        return _positions[id][asset].scaledDebtAttributed;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function scaledDebtOf(VaultId id) external view returns (uint256) {
+        return _vaults[id].scaledDebt;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function debtOf(VaultId id) external view returns (uint256) {
+        return RiskMath.toDebtUp(_vaults[id].scaledDebt, pool.currentBorrowIndex());
+    }
+
+    /// @inheritdoc IVaultEngine
+    function healthFactor(VaultId id) public view returns (uint256) {
+        Health memory health = _currentHealth(id);
+        return RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function initialHealthFactor(VaultId id) external view returns (uint256) {
+        Health memory health = _currentHealth(id);
+        return RiskMath.healthFactorDown(health.initialValue, health.debtValue);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function isMarginShortfall(VaultId id) external view returns (bool) {
+        return healthFactor(id) < WAD;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function maxBorrow(VaultId id) external view returns (uint256) {
+        return _maxBorrow(_currentHealth(id));
+    }
+
+    /// @inheritdoc IVaultEngine
+    function liquidationPrice(VaultId id, address asset) external view returns (uint256) {
+        Health memory health = _currentHealth(id);
+        for (uint256 i; i < health.assets.length; ++i) {
+            if (health.assets[i].asset == asset) return _liquidationPrice(health, health.assets[i]);
+        }
+        return 0;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function vaultSummary(VaultId id) external view returns (VaultSummary memory summary) {
+        Health memory health = _currentHealth(id);
+        summary.id = id;
+        summary.owner = _vaults[id].owner;
+        summary.debt = health.debt;
+        summary.debtValue = health.debtValue;
+        summary.borrowingPower = health.initialValue;
+        summary.maintenanceValue = health.maintenanceValue;
+        summary.healthFactor = RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
+        summary.maxBorrow = _maxBorrow(health);
+        summary.marginShortfall = summary.healthFactor < WAD;
+        summary.collaterals = new CollateralView[](health.assets.length);
+        for (uint256 i; i < health.assets.length; ++i) {
+            AssetHealth memory a = health.assets[i];
+            summary.collaterals[i] = CollateralView({
+                asset: a.asset,
+                amount: a.amount,
+                price: a.price,
+                value: a.value,
+                initialHaircut: a.initialHaircut,
+                maintenanceHaircut: a.maintenanceHaircut,
+                liquidationPrice: _liquidationPrice(health, a)
+            });
+        }
+    }
+
+    /// @inheritdoc IVaultEngine
+    function collateralConfig(address asset) external view returns (CollateralConfig memory) {
+        return _configs[asset];
+    }
+
+    /// @inheritdoc IVaultEngine
+    function listedCollaterals() external view returns (address[] memory) {
+        return _listed;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function debtBackedBy(address asset) external view returns (uint256) {
+        return RiskMath.toDebtUp(_scaledDebtBacked[asset], pool.currentBorrowIndex());
+    }
+
+    /// @notice Scaled debt attributed to `asset` across all vaults [scaled base units].
+    function scaledDebtBackedBy(address asset) external view returns (uint256) {
+        return _scaledDebtBacked[asset];
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @inheritdoc IVaultEngine
+    function listCollateral(address asset, CollateralConfig calldata config) external restricted {
+        if (asset == address(0)) revert ZeroAddress();
+        if (asset == baseAsset) revert BaseAssetAsCollateral(asset);
+        if (_unit[asset] != 0) revert CollateralAlreadyListed(asset);
+        uint8 decimals = IERC20Metadata(asset).decimals();
+        if (decimals > 36) revert ParameterOutOfBounds("decimals", decimals, 36);
+        CollateralConfig memory stored = config;
+        stored.decimals = decimals;
+        _checkConfig(asset, stored);
+        _configs[asset] = stored;
+        _unit[asset] = 10 ** decimals;
+        _listed.push(asset);
+        emit CollateralListed(asset, stored);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setCollateralConfig(address asset, CollateralConfig calldata config) external restricted {
+        if (_unit[asset] == 0) revert CollateralNotListed(asset);
+        CollateralConfig memory stored = config;
+        stored.decimals = _configs[asset].decimals; // decimals are read once, never set
+        _checkConfig(asset, stored);
+        _configs[asset] = stored;
+        emit CollateralConfigSet(asset, stored);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setMinDebt(uint256 minDebt_) external restricted {
+        _setMinDebt(minDebt_);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setMaxCollateralsPerVault(uint256 max) external restricted {
+        _setMaxCollateralsPerVault(max);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setOracle(IBreakwaterOracle oracle_) external restricted {
+        if (address(oracle_) == address(0)) revert ZeroAddress();
+        oracle = oracle_;
+        emit OracleSet(address(oracle_));
+    }
+
+    function _setMinDebt(uint256 minDebt_) internal {
+        if (minDebt_ > MAX_MIN_DEBT) revert ParameterOutOfBounds("minDebt", minDebt_, MAX_MIN_DEBT);
+        minDebt = minDebt_;
+        emit MinDebtSet(minDebt_);
+    }
+
+    function _setMaxCollateralsPerVault(uint256 max) internal {
+        if (max == 0 || max > MAX_COLLATERALS_PER_VAULT) {
+            revert ParameterOutOfBounds("maxCollateralsPerVault", max, MAX_COLLATERALS_PER_VAULT);
+        }
+        maxCollateralsPerVault = max;
+        emit MaxCollateralsPerVaultSet(max);
+    }
+
+    function _checkConfig(address asset, CollateralConfig memory c) internal pure {
+        if (c.maintenanceHaircut < MIN_MAINTENANCE_HAIRCUT) {
+            revert ParameterOutOfBounds("maintenanceHaircut", c.maintenanceHaircut, MIN_MAINTENANCE_HAIRCUT);
+        }
+        if (uint256(c.initialHaircut) < uint256(c.maintenanceHaircut) + MIN_HAIRCUT_GAP) {
+            revert InvalidHaircuts(asset, c.initialHaircut, c.maintenanceHaircut);
+        }
+        // Keeps effective value non-decreasing in the amount held (see RiskMath.effectiveValueDown).
+        uint256 worst = uint256(c.initialHaircut) + c.volatilityCap + 2 * uint256(c.sizeCap);
+        if (worst > MAX_TOTAL_HAIRCUT) revert ParameterOutOfBounds("totalHaircut", worst, MAX_TOTAL_HAIRCUT);
+        if (c.volatilityMultiplier > MAX_VOLATILITY_MULTIPLIER) {
+            revert ParameterOutOfBounds("volatilityMultiplier", c.volatilityMultiplier, MAX_VOLATILITY_MULTIPLIER);
+        }
+        if (c.sizeMultiplier > MAX_SIZE_MULTIPLIER) {
+            revert ParameterOutOfBounds("sizeMultiplier", c.sizeMultiplier, MAX_SIZE_MULTIPLIER);
+        }
+        if (c.marketDepth < MIN_MARKET_DEPTH) {
+            revert ParameterOutOfBounds("marketDepth", c.marketDepth, MIN_MARKET_DEPTH);
+        }
+    }
+
+    // ------------------------------------------------------------------ internal: health
+
+    function _currentHealth(VaultId id) internal view returns (Health memory) {
+        if (_vaults[id].owner == address(0)) revert UnknownVault(id);
+        return _health(id, _vaults[id].scaledDebt, pool.currentBorrowIndex());
+    }
+
+    /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt).
+    function _health(VaultId id, uint256 scaledDebt, uint256 index) internal view returns (Health memory health) {
+        IBreakwaterOracle oracle_ = oracle;
+        if (scaledDebt != 0) {
+            health.debt = RiskMath.toDebtUp(scaledDebt, index);
+            health.basePrice = oracle_.getPrice(baseAsset);
+            health.debtValue = RiskMath.debtValueUp(health.debt, health.basePrice, BASE_UNIT);
+        }
+        address[] storage list = _collateralList[id];
+        uint256 n = list.length;
+        health.assets = new AssetHealth[](n);
+        for (uint256 i; i < n; ++i) {
+            address asset = list[i];
+            AssetHealth memory a = health.assets[i];
+            a.asset = asset;
+            a.amount = _positions[id][asset].amount;
+            CollateralConfig memory c = _configs[asset];
+            uint256 volatility;
+            (a.price, volatility) = oracle_.getPriceAndVolatility(asset);
+            a.value = RiskMath.valueDown(a.amount, a.price, _unit[asset]);
+
+            uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
+            a.volatilityAddOn = volAddOn;
+            uint256 sizeAddOn = RiskMath.sizeAddOn(a.value, c.sizeMultiplier, c.sizeCap, c.marketDepth);
+            a.initialHaircut = c.initialHaircut + volAddOn + sizeAddOn;
+            a.maintenanceHaircut = c.maintenanceHaircut + volAddOn + sizeAddOn;
+            a.maintenanceValue = RiskMath.effectiveValueDown(
+                a.value,
+                c.maintenanceHaircut + volAddOn,
+                c.sizeMultiplier,
+                c.sizeCap,
+                c.marketDepth
+            );
+            // A disabled asset keeps its maintenance value but gives no new borrowing power.
+            if (c.enabled) {
+                a.initialValue = RiskMath.effectiveValueDown(
+                    a.value,
+                    c.initialHaircut + volAddOn,
+                    c.sizeMultiplier,
+                    c.sizeCap,
+                    c.marketDepth
+                );
+            }
+            health.initialValue += a.initialValue;
+            health.maintenanceValue += a.maintenanceValue;
+        }
+    }
+
+    function _requireInitialHealth(VaultId id, Health memory health) internal pure {
+        if (health.initialValue < health.debtValue) {
+            revert Undercollateralised(id, RiskMath.healthFactorDown(health.initialValue, health.debtValue));
+        }
+    }
+
+    function _maxBorrow(Health memory health) internal view returns (uint256) {
+        if (health.initialValue <= health.debtValue) return 0;
+        uint256 basePrice = health.basePrice;
+        if (basePrice == 0) basePrice = oracle.getPrice(baseAsset);
+        uint256 room = RiskMath.valueToBaseDown(health.initialValue - health.debtValue, basePrice, BASE_UNIT);
+        // The borrow itself rounds its scaled debt up: keep one unit of margin.
+        return room == 0 ? 0 : room - 1;
+    }
+
+    /// @dev Price of `a` at which maintenance value equals debt value, others fixed, rounded up.
+    function _liquidationPrice(Health memory health, AssetHealth memory a) internal view returns (uint256) {
+        if (health.debtValue == 0 || a.amount == 0) return 0;
+        uint256 others = health.maintenanceValue - a.maintenanceValue;
+        if (others >= health.debtValue) return 0;
+        CollateralConfig memory c = _configs[a.asset];
+        uint256 valueNeeded = RiskMath.valueForEffectiveValueUp(
+            health.debtValue - others,
+            c.maintenanceHaircut + a.volatilityAddOn,
+            c.sizeMultiplier,
+            c.sizeCap,
+            c.marketDepth
+        );
+        return RiskMath.valueToPriceUp(valueNeeded, a.amount, _unit[a.asset]);
+    }
+
+    // ------------------------------------------------------------------ internal: debt attribution
+
+    /// @dev Re-attributes the vault's whole scaled debt to its collaterals in proportion to their
+    /// borrowing power, then checks every asset whose attribution grew against its debt ceiling.
+    /// The last asset with borrowing power takes the rounding remainder, so attributions sum exactly
+    /// to the vault's scaled debt.
+    function _attributeDebt(VaultId id, Health memory health, uint256 scaledDebt) internal {
+        uint256 n = health.assets.length;
+        uint256 lastWithPower = type(uint256).max;
+        for (uint256 i; i < n; ++i) {
+            if (health.assets[i].initialValue != 0) lastWithPower = i;
+        }
+        // With no borrowing power the initial-health check has already reverted.
+        uint256 assigned;
+        uint256 index = 0;
+        for (uint256 i; i < n; ++i) {
+            AssetHealth memory a = health.assets[i];
+            uint256 share;
+            if (i == lastWithPower) {
+                share = scaledDebt - assigned;
+            } else if (a.initialValue != 0) {
+                share = (scaledDebt * a.initialValue) / health.initialValue;
+            }
+            assigned += share;
+            Position storage position = _positions[id][a.asset];
+            uint256 old = position.scaledDebtAttributed;
+            if (share == old) continue;
+            position.scaledDebtAttributed = uint128(share);
+            uint256 backed = _scaledDebtBacked[a.asset] + share - old;
+            _scaledDebtBacked[a.asset] = backed;
+            if (share > old) {
+                if (index == 0) index = pool.currentBorrowIndex();
+                uint256 backedDebt = RiskMath.toDebtUp(backed, index);
+                uint256 ceiling = _configs[a.asset].debtCeiling;
+                if (backedDebt > ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, ceiling);
+            }
+        }
+    }
+
+    /// @dev Lowers every attribution of the vault pro rata to a repayment of `scaledRepaid` out of
+    /// `scaledDebt`; the first attributed asset absorbs the rounding remainder so sums stay exact.
+    function _reduceAttributedDebt(VaultId id, uint256 scaledDebt, uint256 scaledRepaid) internal {
+        if (scaledRepaid == 0) return;
+        uint256 remaining = scaledDebt - scaledRepaid;
+        address[] storage list = _collateralList[id];
+        uint256 n = list.length;
+        uint256 kept;
+        address firstAsset;
+        for (uint256 i; i < n; ++i) {
+            address asset = list[i];
+            Position storage position = _positions[id][asset];
+            uint256 old = position.scaledDebtAttributed;
+            if (old == 0) continue;
+            if (firstAsset == address(0)) firstAsset = asset;
+            uint256 next = (old * remaining) / scaledDebt;
+            position.scaledDebtAttributed = uint128(next);
+            _scaledDebtBacked[asset] -= old - next;
+            kept += next;
+        }
+        if (firstAsset != address(0) && kept < remaining) {
+            uint256 extra = remaining - kept;
+            _positions[id][firstAsset].scaledDebtAttributed += uint128(extra);
+            _scaledDebtBacked[firstAsset] += extra;
+        }
+    }
+
+    /// @dev Drops the attribution of an asset that leaves the vault; the caller re-attributes.
+    function _clearAttribution(VaultId id, address asset) internal {
+        Position storage position = _positions[id][asset];
+        uint256 old = position.scaledDebtAttributed;
+        if (old == 0) return;
+        position.scaledDebtAttributed = 0;
+        _scaledDebtBacked[asset] -= old;
+    }
+
+    function _removeFromList(VaultId id, address asset) internal {
+        address[] storage list = _collateralList[id];
+        uint256 n = list.length;
+        for (uint256 i; i < n; ++i) {
+            if (list[i] == asset) {
+                list[i] = list[n - 1];
+                list.pop();
+                return;
+            }
+        }
+    }
+}

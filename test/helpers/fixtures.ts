@@ -1,0 +1,105 @@
+// The one base fixture for TypeScript tests: the real deployment code on the in-process network,
+// with named actors funded in every token. Pass these named functions to loadFixture.
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { parseUnits } from "ethers";
+import { connectBreakwater, deployBreakwater, type Breakwater } from "../../deploy/breakwater.js";
+import { loadDeployParameters } from "../../deploy/parameters.js";
+
+export interface Actors {
+  deployer: HardhatEthersSigner;
+  lender: HardhatEthersSigner;
+  alice: HardhatEthersSigner;
+  bob: HardhatEthersSigner;
+  carol: HardhatEthersSigner;
+  keeper: HardhatEthersSigner;
+  stranger: HardhatEthersSigner;
+}
+
+export interface System extends Breakwater, Actors {
+  ethers: HardhatEthers;
+  usdc: Breakwater["baseToken"];
+  weth: Breakwater["baseToken"];
+  wbtc: Breakwater["baseToken"];
+  link: Breakwater["baseToken"];
+  /** Chainlink MockV3Aggregator feeds by symbol. */
+  feeds: Record<string, Awaited<ReturnType<HardhatEthers["getContractAt"]>>>;
+}
+
+export const USDC = (x: string | number) => parseUnits(String(x), 6);
+export const WETH = (x: string | number) => parseUnits(String(x), 18);
+export const WBTC = (x: string | number) => parseUnits(String(x), 8);
+export const LINK = (x: string | number) => parseUnits(String(x), 18);
+export const WAD = 10n ** 18n;
+export const RAY = 10n ** 27n;
+
+/** Full system from deploy/parameters/hardhat.json; every actor holds and has approved every token. */
+export async function deploySystem(ethers: HardhatEthers): Promise<System> {
+  const [deployer, lender, alice, bob, carol, keeper, stranger] = await ethers.getSigners();
+  const record = await deployBreakwater(ethers, loadDeployParameters("hardhat"), { networkName: "hardhat", deployer });
+  const bw = await connectBreakwater(ethers, record, deployer);
+  const [weth, wbtc, link] = bw.collateralTokens;
+  const feeds: System["feeds"] = {};
+  for (const t of [record.baseAsset, ...record.collaterals]) {
+    feeds[t.symbol] = await ethers.getContractAt("MockV3Aggregator", t.feed);
+  }
+  const engineAddress = await bw.engine.getAddress();
+  const poolAddress = await bw.pool.getAddress();
+  for (const who of [lender, alice, bob, carol, keeper, stranger]) {
+    await bw.baseToken.mint(who.address, USDC(10_000_000));
+    await bw.baseToken.connect(who).approve(engineAddress, ethers.MaxUint256);
+    await bw.baseToken.connect(who).approve(poolAddress, ethers.MaxUint256);
+    for (const [token, amount] of [
+      [weth, WETH(10_000)],
+      [wbtc, WBTC(1_000)],
+      [link, LINK(1_000_000)],
+    ] as const) {
+      await token.mint(who.address, amount);
+      await token.connect(who).approve(engineAddress, ethers.MaxUint256);
+    }
+  }
+  return {
+    ...bw,
+    ethers,
+    deployer,
+    lender,
+    alice,
+    bob,
+    carol,
+    keeper,
+    stranger,
+    usdc: bw.baseToken,
+    weth,
+    wbtc,
+    link,
+    feeds,
+  };
+}
+
+/** The system plus 5,000,000 USDC supplied to the pool by `lender`. */
+export async function deployFundedSystem(ethers: HardhatEthers): Promise<System> {
+  const s = await deploySystem(ethers);
+  await s.pool.connect(s.lender).deposit(USDC(5_000_000), s.lender.address);
+  return s;
+}
+
+/** Opens a vault for `owner` and returns its id. */
+export async function openVault(s: System, owner: HardhatEthersSigner): Promise<bigint> {
+  const id = (await s.engine.vaultCount()) + 1n;
+  await s.engine.connect(owner).openVault(owner.address);
+  return id;
+}
+
+/** Sets a mock feed to a USD price, refreshing its timestamp. */
+export async function setPrice(s: System, symbol: string, usd: string): Promise<void> {
+  const feed = s.feeds[symbol] as unknown as { updateAnswer: (a: bigint) => Promise<unknown>; decimals: () => Promise<bigint> };
+  const decimals = Number(await feed.decimals());
+  await feed.updateAnswer(parseUnits(usd, decimals));
+}
+
+/** Refreshes every feed at its current answer (after a time jump made them stale). */
+export async function refreshFeeds(s: System): Promise<void> {
+  for (const feed of Object.values(s.feeds)) {
+    const f = feed as unknown as { latestAnswer: () => Promise<bigint>; updateAnswer: (a: bigint) => Promise<unknown> };
+    await f.updateAnswer(await f.latestAnswer());
+  }
+}
