@@ -301,12 +301,15 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function healthFactor(VaultId id) public view returns (uint256) {
+        // A vault without debt is healthy whatever the prices, even during an oracle outage.
+        if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
         Health memory health = _currentHealth(id);
         return RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
     }
 
     /// @inheritdoc IVaultEngine
     function initialHealthFactor(VaultId id) external view returns (uint256) {
+        if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
         Health memory health = _currentHealth(id);
         return RiskMath.healthFactorDown(health.initialValue, health.debtValue);
     }
