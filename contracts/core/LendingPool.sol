@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20, ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ILendingPool} from "../interfaces/ILendingPool.sol";
+import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+
+/// @title Breakwater lending pool
+/// @notice ERC-4626 vault of the base asset. The vault engine is the only borrower; the pool keeps the
+/// debt ledger (borrow index [ray] and total scaled debt) and mints the reserve factor of accrued
+/// interest as shares to the insurance fund.
+/// @dev Inflation-attack defence is twofold: a decimals offset (virtual shares) and an internally
+/// tracked `cash`, so donations never enter `totalAssets()`. All ERC-4626 views include interest
+/// accrued up to now (computed without state change), so previews equal the actual results.
+/// Fee-on-transfer and rebasing base assets are not supported.
+contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient {
+    using Math for uint256;
+    using SafeCast for uint256;
+    using SafeERC20 for IERC20;
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant RAY = 1e27;
+    uint8 private constant DECIMALS_OFFSET = 6;
+    uint256 private constant VIRTUAL_SHARES = 10 ** DECIMALS_OFFSET;
+
+    /// @notice Upper bound of the reserve factor [wad].
+    uint256 public constant MAX_RESERVE_FACTOR = 0.5e18;
+    /// @notice Safety cap on whatever the rate model returns [wad per second], ~10000% APR: keeps the
+    /// growth-factor arithmetic far from overflow even with a faulty model.
+    uint256 public constant MAX_BORROW_RATE_PER_SECOND = (100 * WAD) / 365 days;
+
+    /// @dev Both amounts change together on borrow and repay: one storage slot.
+    struct Ledger {
+        uint128 cash; // [base units]
+        uint128 totalScaledDebt; // [scaled base units]
+    }
+
+    /// @dev Written together on every accrual: one storage slot.
+    struct IndexState {
+        uint216 borrowIndex; // [ray]
+        uint40 lastAccrual; // [unix seconds]
+    }
+
+    /// @dev Result of accruing interest from the last accrual up to `block.timestamp`.
+    struct Accrual {
+        uint256 index; // [ray]
+        uint256 debt; // total debt at `index`, rounded down [base units]
+        uint256 interest; // debt growth since the last accrual [base units]
+        uint256 reserveShares; // shares to mint to the insurance fund
+        bool accrued; // time passed with debt outstanding: the ledger moves and an event is due
+    }
+
+    Ledger private _ledger;
+    IndexState private _indexState;
+    IInterestRateModel private _rateModel;
+    uint64 private _reserveFactor; // [wad]
+    address private _engine;
+    address private _insuranceFund;
+
+    modifier onlyEngine() {
+        if (msg.sender != _engine) revert OnlyEngine(msg.sender);
+        _;
+    }
+
+    constructor(
+        IERC20 asset_,
+        string memory name_,
+        string memory symbol_,
+        address accessManager,
+        IInterestRateModel model,
+        uint256 reserveFactor_
+    ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(accessManager) {
+        if (address(asset_) == address(0) || address(model) == address(0)) revert ZeroAddress();
+        if (reserveFactor_ > MAX_RESERVE_FACTOR) {
+            revert ReserveFactorOutOfBounds(reserveFactor_, MAX_RESERVE_FACTOR);
+        }
+        _rateModel = model;
+        _reserveFactor = uint64(reserveFactor_);
+        _indexState = IndexState(uint216(RAY), uint40(block.timestamp));
+        emit RateModelSet(address(model));
+        emit ReserveFactorSet(reserveFactor_);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Engine
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILendingPool
+    function accrueInterest() external nonReentrant returns (uint256 index) {
+        return _accrue();
+    }
+
+    /// @inheritdoc ILendingPool
+    function borrow(uint256 assets, address receiver) external onlyEngine nonReentrant returns (uint256 scaledDebt) {
+        uint256 index = _accrue();
+        Ledger memory ledger = _ledger;
+        if (assets > ledger.cash) revert InsufficientCash(assets, ledger.cash);
+        // Rounded up: the borrower never owes less than it took.
+        scaledDebt = assets.mulDiv(RAY, index, Math.Rounding.Ceil);
+        _ledger = Ledger(uint128(ledger.cash - assets), (ledger.totalScaledDebt + scaledDebt).toUint128());
+        IERC20(asset()).safeTransfer(receiver, assets);
+        emit Borrowed(receiver, assets, scaledDebt);
+    }
+
+    /// @inheritdoc ILendingPool
+    function repay(uint256 assets, uint256 scaledDebt, address payer) external onlyEngine nonReentrant {
+        _accrue();
+        Ledger memory ledger = _ledger;
+        if (scaledDebt > ledger.totalScaledDebt) revert RepayExceedsDebt(scaledDebt, ledger.totalScaledDebt);
+        // The engine already moved `assets` in: they become lendable cash.
+        _ledger = Ledger((ledger.cash + assets).toUint128(), uint128(ledger.totalScaledDebt - scaledDebt));
+        emit Repaid(payer, assets, scaledDebt);
+    }
+
+    /// @inheritdoc ILendingPool
+    function socialiseBadDebt(uint256 scaledDebt) external onlyEngine nonReentrant returns (uint256 assets) {
+        uint256 index = _accrue();
+        uint256 totalScaled = _ledger.totalScaledDebt;
+        if (scaledDebt > totalScaled) revert WriteOffExceedsDebt(scaledDebt, totalScaled);
+        // Rounded up like a borrower's debt, but never more than the ledger's (rounded-down) total.
+        assets = Math.min(scaledDebt.mulDiv(index, RAY, Math.Rounding.Ceil), _toAssetsDown(totalScaled, index));
+        _ledger.totalScaledDebt = uint128(totalScaled - scaledDebt);
+        emit BadDebtSocialised(assets, scaledDebt);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Governance
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILendingPool
+    function setEngine(address engine_) external restricted {
+        if (engine_ == address(0)) revert ZeroAddress();
+        if (_engine != address(0)) revert EngineAlreadySet(_engine);
+        _engine = engine_;
+        emit EngineSet(engine_);
+    }
+
+    /// @inheritdoc ILendingPool
+    function setRateModel(IInterestRateModel model) external restricted nonReentrant {
+        if (address(model) == address(0)) revert ZeroAddress();
+        // Interest up to now is owed at the old model's rate.
+        _accrue();
+        _rateModel = model;
+        emit RateModelSet(address(model));
+    }
+
+    /// @inheritdoc ILendingPool
+    function setReserveFactor(uint256 reserveFactor_) external restricted nonReentrant {
+        if (reserveFactor_ > MAX_RESERVE_FACTOR) {
+            revert ReserveFactorOutOfBounds(reserveFactor_, MAX_RESERVE_FACTOR);
+        }
+        _accrue();
+        _reserveFactor = uint64(reserveFactor_);
+        emit ReserveFactorSet(reserveFactor_);
+    }
+
+    /// @inheritdoc ILendingPool
+    /// @dev Accrues first, so the new fund only receives fees on interest accrued after it was set.
+    function setInsuranceFund(address fund) external restricted nonReentrant {
+        if (fund == address(0)) revert ZeroAddress();
+        _accrue();
+        _insuranceFund = fund;
+        emit InsuranceFundSet(fund);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ERC-4626 entry points: accrue first, then the standard flow (whose views see no pending interest)
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IERC4626
+    function deposit(
+        uint256 assets,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _accrue();
+        return super.deposit(assets, receiver);
+    }
+
+    /// @inheritdoc IERC4626
+    function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _accrue();
+        return super.mint(shares, receiver);
+    }
+
+    /// @inheritdoc IERC4626
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _accrue();
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    /// @inheritdoc IERC4626
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _accrue();
+        return super.redeem(shares, receiver, owner);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ERC-4626 views (include pending interest and pending reserve shares)
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IERC4626
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        return _ledger.cash + _pendingAccrual().debt;
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev Limited by the cash available: borrowed funds cannot be withdrawn.
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        (uint256 assets_, uint256 supply, uint256 pendingShares) = _pendingTotals();
+        uint256 byShares = _sharesOf(owner, pendingShares).mulDiv(assets_ + 1, supply + VIRTUAL_SHARES);
+        return Math.min(byShares, _ledger.cash);
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev Limited to the largest share amount whose redemption (rounded down) fits in the cash.
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        (uint256 assets_, uint256 supply, uint256 pendingShares) = _pendingTotals();
+        // Largest s with floor(s * (A + 1) / (S + V)) <= cash, i.e. s < (cash + 1) * (S + V) / (A + 1).
+        uint256 byCash =
+            (uint256(_ledger.cash) + 1).mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, Math.Rounding.Ceil) - 1;
+        return Math.min(_sharesOf(owner, pendingShares), byCash);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Pool views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILendingPool
+    function borrowIndex() external view returns (uint256) {
+        return _indexState.borrowIndex;
+    }
+
+    /// @notice Timestamp of the last accrual [unix seconds].
+    function lastAccrual() external view returns (uint256) {
+        return _indexState.lastAccrual;
+    }
+
+    /// @inheritdoc ILendingPool
+    function currentBorrowIndex() external view returns (uint256) {
+        return _pendingAccrual().index;
+    }
+
+    /// @inheritdoc ILendingPool
+    function totalScaledDebt() external view returns (uint256) {
+        return _ledger.totalScaledDebt;
+    }
+
+    /// @inheritdoc ILendingPool
+    function totalDebt() public view returns (uint256) {
+        return _pendingAccrual().debt;
+    }
+
+    /// @inheritdoc ILendingPool
+    function cash() external view returns (uint256) {
+        return _ledger.cash;
+    }
+
+    /// @inheritdoc ILendingPool
+    function utilisation() public view returns (uint256) {
+        uint256 debt = totalDebt();
+        if (debt == 0) return 0;
+        return debt.mulDiv(WAD, _ledger.cash + debt);
+    }
+
+    /// @inheritdoc ILendingPool
+    function borrowRatePerSecond() public view returns (uint256) {
+        return _borrowRate(_ledger.cash, totalDebt());
+    }
+
+    /// @inheritdoc ILendingPool
+    /// @dev Rounded down. With no insurance fund set, no reserve is taken, so lenders get all the interest.
+    function supplyRatePerSecond() external view returns (uint256) {
+        uint256 reserve = _insuranceFund == address(0) ? 0 : _reserveFactor;
+        return borrowRatePerSecond().mulDiv(utilisation(), WAD).mulDiv(WAD - reserve, WAD);
+    }
+
+    /// @inheritdoc ILendingPool
+    function reserveFactor() external view returns (uint256) {
+        return _reserveFactor;
+    }
+
+    /// @inheritdoc ILendingPool
+    function rateModel() external view returns (IInterestRateModel) {
+        return _rateModel;
+    }
+
+    /// @inheritdoc ILendingPool
+    function insuranceFund() external view returns (address) {
+        return _insuranceFund;
+    }
+
+    /// @inheritdoc ILendingPool
+    function engine() external view returns (address) {
+        return _engine;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    /// @dev Uses the totals including pending interest and pending reserve shares, so that a preview
+    /// made before an accrual equals the result of the call, which accrues first.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        (uint256 assets_, uint256 supply, ) = _pendingTotals();
+        return assets.mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, rounding);
+    }
+
+    /// @dev See {_convertToShares}.
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        (uint256 assets_, uint256 supply, ) = _pendingTotals();
+        return shares.mulDiv(assets_ + 1, supply + VIRTUAL_SHARES, rounding);
+    }
+
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        _ledger.cash = (uint256(_ledger.cash) + assets).toUint128();
+        super._deposit(caller, receiver, assets, shares);
+    }
+
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
+        // maxWithdraw/maxRedeem already bound `assets` by the cash; checked arithmetic as a backstop.
+        _ledger.cash = uint128(uint256(_ledger.cash) - assets);
+        super._withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    /// @dev Brings the index up to now and mints the reserve shares. Idempotent within a block.
+    function _accrue() private returns (uint256) {
+        IndexState memory s = _indexState;
+        if (block.timestamp == s.lastAccrual) return s.borrowIndex;
+        Accrual memory a = _pendingAccrual();
+        _indexState = IndexState(a.index.toUint216(), uint40(block.timestamp));
+        if (a.accrued) {
+            if (a.reserveShares != 0) _mint(_insuranceFund, a.reserveShares);
+            emit InterestAccrued(a.index, a.interest, a.reserveShares);
+        }
+        return a.index;
+    }
+
+    /// @dev The accrual `_accrue` would perform now, as a view. Single source of truth for the index,
+    /// the debt and the reserve shares, used both by state changes and by the ERC-4626 views.
+    function _pendingAccrual() private view returns (Accrual memory a) {
+        IndexState memory s = _indexState;
+        Ledger memory ledger = _ledger;
+        a.index = s.borrowIndex;
+        uint256 debtBefore = _toAssetsDown(ledger.totalScaledDebt, a.index);
+        a.debt = debtBefore;
+        uint256 dt = block.timestamp - s.lastAccrual;
+        if (dt == 0 || ledger.totalScaledDebt == 0) return a;
+        a.accrued = true;
+
+        uint256 rate = _borrowRate(ledger.cash, debtBefore);
+        if (rate == 0) return a;
+        a.index = _growIndexUp(a.index, rate, dt);
+        a.debt = _toAssetsDown(ledger.totalScaledDebt, a.index);
+        a.interest = a.debt - debtBefore;
+
+        address fund = _insuranceFund;
+        if (fund == address(0)) return a;
+        uint256 fee = (a.interest * _reserveFactor) / WAD; // rounded down: lenders keep the dust
+        if (fee == 0) return a;
+        // Shares worth exactly `fee` at the post-accrual price, measured the way ERC-4626 converts
+        // (virtual shares and asset included): (A + 1 - fee) / (S + V) = (A + 1) / (S + V + shares), so
+        // existing holders lose exactly the fee. Rounded down, in the lenders' favour.
+        a.reserveShares = fee.mulDiv(totalSupply() + VIRTUAL_SHARES, ledger.cash + a.debt + 1 - fee);
+    }
+
+    /// @dev (total assets, total supply, pending reserve shares), all including pending interest.
+    function _pendingTotals() private view returns (uint256 assets_, uint256 supply, uint256 pendingShares) {
+        Accrual memory a = _pendingAccrual();
+        return (_ledger.cash + a.debt, totalSupply() + a.reserveShares, a.reserveShares);
+    }
+
+    /// @dev Balance including the reserve shares the next accrual will mint to the insurance fund.
+    function _sharesOf(address owner, uint256 pendingShares) private view returns (uint256) {
+        uint256 balance = balanceOf(owner);
+        return owner == _insuranceFund ? balance + pendingShares : balance;
+    }
+
+    function _borrowRate(uint256 cash_, uint256 debt) private view returns (uint256) {
+        return Math.min(_rateModel.borrowRatePerSecond(cash_, debt), MAX_BORROW_RATE_PER_SECOND);
+    }
+
+    /// @dev index * (1 + x + x^2/2 + x^3/6) with x = rate * dt: third-order Taylor expansion of
+    /// e^x (continuous compounding), slightly below it (error ~ x^4/24). Every step rounds up,
+    /// in the lenders' favour (a few ray-wei per accrual).
+    function _growIndexUp(uint256 index, uint256 ratePerSecond, uint256 dt) private pure returns (uint256) {
+        uint256 x = ratePerSecond * dt * 1e9; // [wad] -> [ray]
+        uint256 x2Half = x.mulDiv(x, 2 * RAY, Math.Rounding.Ceil); // x^2 / 2 [ray]
+        uint256 x3Sixth = x2Half.mulDiv(x, 3 * RAY, Math.Rounding.Ceil); // x^3 / 6 [ray]
+        return index.mulDiv(RAY + x + x2Half + x3Sixth, RAY, Math.Rounding.Ceil);
+    }
+
+    /// @dev Scaled debt to base units, rounded down (the pool's aggregate view of the debt).
+    function _toAssetsDown(uint256 scaled, uint256 index) private pure returns (uint256) {
+        return scaled.mulDiv(index, RAY);
+    }
+}
