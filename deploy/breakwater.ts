@@ -112,7 +112,9 @@ export async function deployBreakwater(
   const deployer = options.deployer ?? (await ethers.getSigners())[0];
   const log = options.log ?? (() => {});
   const me = await deployer.getAddress();
-  const signerEthers = { deployContract: (name: string, args: unknown[]) => ethers.deployContract(name, args, deployer) };
+  const signerEthers = {
+    deployContract: (name: string, args: unknown[]) => ethers.deployContract(name, args, deployer),
+  };
 
   const manager = await signerEthers.deployContract("AccessManager", [me]);
   const managerAddress = await manager.getAddress();
@@ -176,7 +178,7 @@ export async function deployBreakwater(
     await (await tx).wait();
     log(`  ${label}`);
   };
-  const m = manager.connect(deployer);
+  const m = manager; // deployed by (and so connected to) the deployer
   for (const [key, signatures] of Object.entries(RISK_MANAGER_FUNCTIONS)) {
     const target = addresses[key as keyof typeof addresses];
     const selectors = signatures.map((s) => ethers.id(s).slice(0, 10));
@@ -292,9 +294,7 @@ export async function connectBreakwater(ethers: HardhatEthers, record: Deploymen
     insuranceFund: await ethers.getContractAt("InsuranceFund", record.contracts.insuranceFund, s),
     engine: await ethers.getContractAt("VaultEngine", record.contracts.engine, s),
     baseToken: await ethers.getContractAt("MockERC20", record.baseAsset.address, s),
-    collateralTokens: await Promise.all(
-      record.collaterals.map((c) => ethers.getContractAt("MockERC20", c.address, s)),
-    ),
+    collateralTokens: await Promise.all(record.collaterals.map((c) => ethers.getContractAt("MockERC20", c.address, s))),
   };
 }
 

@@ -110,7 +110,8 @@ function obj(value: unknown, field: string): Record<string, unknown> {
 
 function str(o: Record<string, unknown>, key: string, field: string): string {
   const v = o[key];
-  if (typeof v !== "string" || v.length === 0) throw new ParameterError(`${field}.${key}`, "expected a non-empty string");
+  if (typeof v !== "string" || v.length === 0)
+    throw new ParameterError(`${field}.${key}`, "expected a non-empty string");
   return v;
 }
 
@@ -138,7 +139,8 @@ function optAddress(o: Record<string, unknown>, key: string, field: string): str
 
 function account(o: Record<string, unknown>, key: string, field: string): AccountRef {
   const v = str(o, key, field);
-  if (v !== "deployer" && !ADDRESS.test(v)) throw new ParameterError(`${field}.${key}`, `expected "deployer" or an address`);
+  if (v !== "deployer" && !ADDRESS.test(v))
+    throw new ParameterError(`${field}.${key}`, `expected "deployer" or an address`);
   return v as AccountRef;
 }
 

@@ -1,7 +1,10 @@
 import { expect } from "chai";
 
 /** A debt figure that may include a few seconds of interest: [exact, exact + slack]. */
-const about = (exact: bigint, slack = 100n) => (v: bigint) => v >= exact && v <= exact + slack;
+const about =
+  (exact: bigint, slack = 100n) =>
+  (v: bigint) =>
+    v >= exact && v <= exact + slack;
 import { network } from "hardhat";
 import {
   deployFundedSystem,
@@ -12,6 +15,7 @@ import {
   WAD,
   WETH,
   type System,
+  collateralConfigOf,
 } from "../helpers/fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -137,8 +141,8 @@ describe("VaultEngine: per-collateral debt ceilings", function () {
   async function ceilingFixture() {
     const s = await deployFundedSystem(ethers);
     const weth = await s.weth.getAddress();
-    const config = await s.engine.collateralConfig(weth);
-    await s.engine.setCollateralConfig(weth, { ...config.toObject(), debtCeiling: USDC(50_000) });
+    const config = await collateralConfigOf(s.engine, weth);
+    await s.engine.setCollateralConfig(weth, { ...config, debtCeiling: USDC(50_000) });
     return s;
   }
 
@@ -165,7 +169,9 @@ describe("VaultEngine: per-collateral debt ceilings", function () {
     await s.engine.connect(s.bob).borrow(b, USDC(19_999), s.bob.address);
     expect(about(USDC(49_999))(await s.engine.debtBackedBy(weth))).to.equal(true);
     // Backed debt is exactly the sum of both vaults' scaled debt.
-    expect(await s.engine.scaledDebtBackedBy(weth)).to.equal((await s.engine.scaledDebtOf(a)) + (await s.engine.scaledDebtOf(b)));
+    expect(await s.engine.scaledDebtBackedBy(weth)).to.equal(
+      (await s.engine.scaledDebtOf(a)) + (await s.engine.scaledDebtOf(b)),
+    );
     // Repaying frees room under the ceiling.
     await s.engine.connect(s.alice).repay(a, USDC(10_000));
     expect(about(USDC(39_999))(await s.engine.debtBackedBy(weth))).to.equal(true);
@@ -189,10 +195,9 @@ describe("VaultEngine: per-collateral debt ceilings", function () {
     expect(await s.engine.scaledDebtBackedBy(wbtc)).to.equal(b);
     // Withdrawing all WBTC moves its share onto WETH, which then crosses its ceiling... only if it
     // were healthy; here the vault would be undercollateralised first.
-    await expect(s.engine.connect(s.alice).withdraw(id, wbtc, 10n ** 8n, s.alice.address)).to.be.revertedWithCustomError(
-      s.engine,
-      "Undercollateralised",
-    );
+    await expect(
+      s.engine.connect(s.alice).withdraw(id, wbtc, 10n ** 8n, s.alice.address),
+    ).to.be.revertedWithCustomError(s.engine, "Undercollateralised");
   });
 
   it("moves attribution on withdrawal and checks the ceiling of the asset that takes it", async function () {

@@ -1,6 +1,16 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployFundedSystem, LINK, openVault, setPrice, USDC, WAD, WBTC, WETH } from "../helpers/fixtures.js";
+import {
+  collateralConfigOf,
+  deployFundedSystem,
+  LINK,
+  openVault,
+  setPrice,
+  USDC,
+  WAD,
+  WBTC,
+  WETH,
+} from "../helpers/fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -107,8 +117,8 @@ describe("VaultEngine: health views", function () {
     const hf1 = await s.engine.healthFactor(id);
     expect(hf1).to.be.greaterThan(hf0);
     const weth = await s.weth.getAddress();
-    const config = await s.engine.collateralConfig(weth);
-    await s.engine.setCollateralConfig(weth, { ...config.toObject(), maintenanceHaircut: 18n * 10n ** 16n });
+    const config = await collateralConfigOf(s.engine, weth);
+    await s.engine.setCollateralConfig(weth, { ...config, maintenanceHaircut: 18n * 10n ** 16n });
     expect(await s.engine.healthFactor(id)).to.be.lessThan(hf1);
   });
 });

@@ -3,6 +3,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { parseUnits } from "ethers";
 import { connectBreakwater, deployBreakwater, type Breakwater } from "../../deploy/breakwater.js";
+import type { MockV3Aggregator, VaultEngine } from "../../types/ethers-contracts/index.js";
 import { loadDeployParameters } from "../../deploy/parameters.js";
 
 export interface Actors {
@@ -22,7 +23,7 @@ export interface System extends Breakwater, Actors {
   wbtc: Breakwater["baseToken"];
   link: Breakwater["baseToken"];
   /** Chainlink MockV3Aggregator feeds by symbol. */
-  feeds: Record<string, Awaited<ReturnType<HardhatEthers["getContractAt"]>>>;
+  feeds: Record<string, MockV3Aggregator>;
 }
 
 export const USDC = (x: string | number) => parseUnits(String(x), 6);
@@ -91,15 +92,45 @@ export async function openVault(s: System, owner: HardhatEthersSigner): Promise<
 
 /** Sets a mock feed to a USD price, refreshing its timestamp. */
 export async function setPrice(s: System, symbol: string, usd: string): Promise<void> {
-  const feed = s.feeds[symbol] as unknown as { updateAnswer: (a: bigint) => Promise<unknown>; decimals: () => Promise<bigint> };
+  const feed = s.feeds[symbol] as unknown as {
+    updateAnswer: (a: bigint) => Promise<unknown>;
+    decimals: () => Promise<bigint>;
+  };
   const decimals = Number(await feed.decimals());
   await feed.updateAnswer(parseUnits(usd, decimals));
 }
 
 /** Refreshes every feed at its current answer (after a time jump made them stale). */
 export async function refreshFeeds(s: System): Promise<void> {
-  for (const feed of Object.values(s.feeds)) {
-    const f = feed as unknown as { latestAnswer: () => Promise<bigint>; updateAnswer: (a: bigint) => Promise<unknown> };
-    await f.updateAnswer(await f.latestAnswer());
-  }
+  for (const feed of Object.values(s.feeds)) await feed.updateAnswer(await feed.latestAnswer());
+}
+
+export type CollateralConfig = {
+  enabled: boolean;
+  decimals: bigint;
+  initialHaircut: bigint;
+  maintenanceHaircut: bigint;
+  volatilityMultiplier: bigint;
+  volatilityCap: bigint;
+  sizeMultiplier: bigint;
+  sizeCap: bigint;
+  marketDepth: bigint;
+  debtCeiling: bigint;
+};
+
+/** An asset's collateral config as a plain object, ready to modify and pass back to a setter. */
+export async function collateralConfigOf(engine: VaultEngine, asset: string): Promise<CollateralConfig> {
+  const c = await engine.collateralConfig(asset);
+  return {
+    enabled: c.enabled,
+    decimals: c.decimals,
+    initialHaircut: c.initialHaircut,
+    maintenanceHaircut: c.maintenanceHaircut,
+    volatilityMultiplier: c.volatilityMultiplier,
+    volatilityCap: c.volatilityCap,
+    sizeMultiplier: c.sizeMultiplier,
+    sizeCap: c.sizeCap,
+    marketDepth: c.marketDepth,
+    debtCeiling: c.debtCeiling,
+  };
 }

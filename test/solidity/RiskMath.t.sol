@@ -20,7 +20,12 @@ contract RiskMathTest is BaseTest {
     }
 
     /// @dev Draws parameters the engine's bounds allow: flat + 2 * cap <= 0.95.
-    function _params(uint256 flat, uint256 multiplier, uint256 cap, uint256 depth) internal pure returns (Params memory p) {
+    function _params(
+        uint256 flat,
+        uint256 multiplier,
+        uint256 cap,
+        uint256 depth
+    ) internal pure returns (Params memory p) {
         p.cap = bound(cap, 0, MAX_TOTAL / 2);
         p.flat = bound(flat, 0, MAX_TOTAL - 2 * p.cap);
         p.multiplier = bound(multiplier, 0, 10e18);
@@ -49,10 +54,12 @@ contract RiskMathTest is BaseTest {
     }
 
     /// Monotonicity right at the cap boundary, where the two formulas meet.
-    function testFuzz_effectiveValueContinuousAtCap(uint256 flat, uint256 multiplier, uint256 cap, uint256 depth)
-        public
-        pure
-    {
+    function testFuzz_effectiveValueContinuousAtCap(
+        uint256 flat,
+        uint256 multiplier,
+        uint256 cap,
+        uint256 depth
+    ) public pure {
         Params memory p = _params(flat, multiplier, cap, depth);
         p.multiplier = bound(p.multiplier, 1, 10e18);
         p.cap = bound(p.cap, 1, MAX_TOTAL / 2);
@@ -99,10 +106,13 @@ contract RiskMathTest is BaseTest {
     }
 
     /// Effective value sits between the uncapped-size and fully-capped bounds, rounded down.
-    function testFuzz_effectiveValueBounds(uint256 value, uint256 flat, uint256 multiplier, uint256 cap, uint256 depth)
-        public
-        pure
-    {
+    function testFuzz_effectiveValueBounds(
+        uint256 value,
+        uint256 flat,
+        uint256 multiplier,
+        uint256 cap,
+        uint256 depth
+    ) public pure {
         Params memory p = _params(flat, multiplier, cap, depth);
         value = bound(value, 0, MAX_VALUE);
         uint256 ev = _ev(value, p);
@@ -151,10 +161,12 @@ contract RiskMathTest is BaseTest {
     }
 
     /// Health factor: more collateral value never lowers it, more debt never raises it.
-    function testFuzz_healthFactorMonotone(uint256 value, uint256 extraValue, uint256 debt, uint256 extraDebt)
-        public
-        pure
-    {
+    function testFuzz_healthFactorMonotone(
+        uint256 value,
+        uint256 extraValue,
+        uint256 debt,
+        uint256 extraDebt
+    ) public pure {
         value = bound(value, 0, 1e36);
         extraValue = bound(extraValue, 0, 1e36);
         debt = bound(debt, 1, 1e36);
