@@ -1,0 +1,974 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { type BaseContract, type FunctionFragment, type ParamType } from "ethers";
+import { RISK_MANAGER_FUNCTIONS, ROLES } from "../../deploy/breakwater.js";
+import { deployFundedSystem, deploySystem, openVault, USDC, WAD, WETH, type System } from "../helpers/fixtures.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+async function systemFixture(): Promise<System> {
+  return deploySystem(ethers);
+}
+
+const wad = (x: string) => ethers.parseUnits(x, 18);
+const b32 = (s: string) => ethers.encodeBytes32String(s);
+
+// ---------------------------------------------------------------------------------------------
+// Access classification of every state-changing function, by contract and ABI signature.
+// A function missing here makes the first test fail: classify it before shipping it.
+// ---------------------------------------------------------------------------------------------
+
+type ContractKey = "engine" | "pool" | "oracle" | "rateModel" | "insuranceFund";
+
+type Access =
+  /** (a) Permissionless or user-level: no governance gate (any own checks are listed in the reason). */
+  | { kind: "public"; reason: string }
+  /** (b) Lending pool: only the vault engine, `OnlyEngine(caller)`. */
+  | { kind: "engineOnly" }
+  /** Insurance fund `pay`: only authorised spenders (engine, auction house), `UnauthorisedSpender(caller)`. */
+  | { kind: "spenderOnly" }
+  /** (c) `restricted` through the AccessManager, with the role the deployment maps it to. */
+  | { kind: "restricted"; role: "ADMIN" | "RISK_MANAGER" }
+  /** AccessManaged.setAuthority: only the AccessManager itself (AccessManager.updateAuthority). */
+  | { kind: "authorityOnly" };
+
+const pub = (reason: string): Access => ({ kind: "public", reason });
+const ADMIN: Access = { kind: "restricted", role: "ADMIN" };
+const RISK: Access = { kind: "restricted", role: "RISK_MANAGER" };
+const ENGINE_ONLY: Access = { kind: "engineOnly" };
+const AUTHORITY_ONLY: Access = { kind: "authorityOnly" };
+
+const COLLATERAL_CONFIG = "(bool,uint8,uint64,uint64,uint64,uint64,uint64,uint64,uint128,uint128)";
+const FEED_CONFIG = "(address,address,uint32,uint32,uint64,uint128,uint128)";
+
+const ACCESS: Record<ContractKey, Record<string, Access>> = {
+  engine: {
+    "openVault(address)": pub("anyone opens a vault, for any owner"),
+    "setManager(uint256,address,bool)": pub("vault owner only (NotOwner), checked in the engine"),
+    "transferVault(uint256,address)": pub("vault owner only (NotOwner), checked in the engine"),
+    "deposit(uint256,address,uint256)": pub("vault owner or manager (NotOwnerOrManager)"),
+    "withdraw(uint256,address,uint256,address)": pub("vault owner or manager, health-checked"),
+    "borrow(uint256,uint256,address)": pub("vault owner or manager, health-checked"),
+    "repay(uint256,uint256)": pub("anyone may repay any vault's debt; never blocked"),
+    [`listCollateral(address,${COLLATERAL_CONFIG})`]: RISK,
+    [`setCollateralConfig(address,${COLLATERAL_CONFIG})`]: RISK,
+    "setMinDebt(uint256)": RISK,
+    "setMaxCollateralsPerVault(uint256)": RISK,
+    "setOracle(address)": ADMIN,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
+  pool: {
+    "approve(address,uint256)": pub("ERC-20 share approval"),
+    "transfer(address,uint256)": pub("ERC-20 share transfer"),
+    "transferFrom(address,address,uint256)": pub("ERC-20 share transfer with allowance"),
+    "deposit(uint256,address)": pub("ERC-4626 lender deposit"),
+    "mint(uint256,address)": pub("ERC-4626 lender mint"),
+    "withdraw(uint256,address,address)": pub("ERC-4626 lender withdraw (owner or allowance)"),
+    "redeem(uint256,address,address)": pub("ERC-4626 lender redeem (owner or allowance)"),
+    "accrueInterest()": pub("permissionless accrual up to now"),
+    "borrow(uint256,address)": ENGINE_ONLY,
+    "repay(uint256,uint256,address)": ENGINE_ONLY,
+    "socialiseBadDebt(uint256)": ENGINE_ONLY,
+    "setEngine(address)": ADMIN,
+    "setRateModel(address)": ADMIN,
+    "setInsuranceFund(address)": ADMIN,
+    "setReserveFactor(uint256)": RISK,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
+  oracle: {
+    "poke(address)": pub("permissionless volatility tracker update"),
+    [`setFeed(address,${FEED_CONFIG})`]: ADMIN,
+    "removeFeed(address)": ADMIN,
+    "setSequencerFeed(address,uint32)": ADMIN,
+    "setTrackerParameters(uint64,uint32,uint32)": RISK,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
+  rateModel: {
+    "setParameters((uint64,uint64,uint64,uint64))": RISK,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
+  insuranceFund: {
+    "pay(address,uint256,bytes32)": { kind: "spenderOnly" },
+    "withdraw(address,uint256)": ADMIN,
+    "setSpender(address,bool)": ADMIN,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
+};
+
+const CONTRACT_KEYS = Object.keys(ACCESS) as ContractKey[];
+
+/** Number of classified functions, over all contracts, matching `pred`. */
+function countAccess(pred: (a: Access) => boolean): number {
+  return CONTRACT_KEYS.reduce((n, k) => n + Object.values(ACCESS[k]).filter(pred).length, 0);
+}
+
+function contractsOf(s: System): Record<ContractKey, BaseContract> {
+  return {
+    engine: s.engine,
+    pool: s.pool,
+    oracle: s.oracle,
+    rateModel: s.rateModel,
+    insuranceFund: s.insuranceFund,
+  };
+}
+
+/** Every non-view, non-pure function of the contract's ABI. */
+function stateChangingFunctions(c: BaseContract): FunctionFragment[] {
+  return c.interface.fragments.filter(
+    (f): f is FunctionFragment => f.type === "function" && !(f as FunctionFragment).constant,
+  );
+}
+
+/** Zero / placeholder value for any ABI type, tuples and arrays filled recursively. */
+function placeholder(p: ParamType): unknown {
+  if (p.isArray()) {
+    return p.arrayLength > 0 ? Array.from({ length: p.arrayLength }, () => placeholder(p.arrayChildren)) : [];
+  }
+  if (p.isTuple()) return p.components.map(placeholder);
+  const t = p.baseType;
+  if (t === "address") return ethers.ZeroAddress;
+  if (t === "bool") return false;
+  if (t === "string") return "";
+  if (t === "bytes") return "0x";
+  if (/^bytes\d+$/.test(t)) return ethers.zeroPadValue("0x", Number(t.slice(5)));
+  if (/^u?int\d*$/.test(t)) return 0n;
+  throw new Error(`no placeholder for ABI type ${p.format()}`);
+}
+
+function placeholderCalldata(c: BaseContract, f: FunctionFragment): string {
+  return c.interface.encodeFunctionData(f, f.inputs.map(placeholder));
+}
+
+/** Sends `data` to `target` from `from`, as a transaction (for the revert matchers). */
+function send(from: HardhatEthersSigner, target: BaseContract, data: string) {
+  return target.getAddress().then((to) => from.sendTransaction({ to, data }));
+}
+
+/** Runs a matcher, prefixing any failure with the function it was about. */
+async function about(label: string, check: () => Promise<unknown>): Promise<void> {
+  try {
+    await check();
+  } catch (e) {
+    throw new Error(`${label}: ${(e as Error).message}`);
+  }
+}
+
+function selectorOf(signature: string): string {
+  return ethers.id(signature).slice(0, 10);
+}
+
+/** A fresh signer (index 7 and up are not used by the fixture). */
+async function freshSigner(i: number): Promise<HardhatEthersSigner> {
+  const signers = await ethers.getSigners();
+  return signers[7 + i];
+}
+
+function collateralConfig(overrides: Partial<Record<string, bigint | boolean | number>> = {}) {
+  return {
+    enabled: true,
+    decimals: 99, // ignored: the engine reads decimals from the token
+    initialHaircut: wad("0.3"),
+    maintenanceHaircut: wad("0.2"),
+    volatilityMultiplier: wad("2"),
+    volatilityCap: wad("0.1"),
+    sizeMultiplier: wad("0.5"),
+    sizeCap: wad("0.1"),
+    marketDepth: wad("1000000"),
+    debtCeiling: USDC(1_000_000),
+    ...overrides,
+  };
+}
+type Config = ReturnType<typeof collateralConfig>;
+
+/** The config as the engine stores it: decimals replaced, every field as returned by ethers. */
+function stored(c: Config, decimals: number) {
+  return [
+    c.enabled,
+    BigInt(decimals),
+    BigInt(c.initialHaircut),
+    BigInt(c.maintenanceHaircut),
+    BigInt(c.volatilityMultiplier),
+    BigInt(c.volatilityCap),
+    BigInt(c.sizeMultiplier),
+    BigInt(c.sizeCap),
+    BigInt(c.marketDepth),
+    BigInt(c.debtCeiling),
+  ];
+}
+
+/** A stored config as setter input, with `enabled` overridden. */
+async function configWith(s: System, asset: string, enabled: boolean) {
+  const c = await s.engine.collateralConfig(asset);
+  return {
+    enabled,
+    decimals: c.decimals,
+    initialHaircut: c.initialHaircut,
+    maintenanceHaircut: c.maintenanceHaircut,
+    volatilityMultiplier: c.volatilityMultiplier,
+    volatilityCap: c.volatilityCap,
+    sizeMultiplier: c.sizeMultiplier,
+    sizeCap: c.sizeCap,
+    marketDepth: c.marketDepth,
+    debtCeiling: c.debtCeiling,
+  };
+}
+
+async function readConfig(s: System, asset: string) {
+  const c = await s.engine.collateralConfig(asset);
+  return [
+    c.enabled,
+    c.decimals,
+    c.initialHaircut,
+    c.maintenanceHaircut,
+    c.volatilityMultiplier,
+    c.volatilityCap,
+    c.sizeMultiplier,
+    c.sizeCap,
+    c.marketDepth,
+    c.debtCeiling,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("Governance: access control generated from the ABIs", function () {
+  it("classifies every state-changing function of every contract (and lists no stale ones)", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const contracts = contractsOf(s);
+    const unclassified: string[] = [];
+    const stale: string[] = [];
+    let total = 0;
+    for (const key of CONTRACT_KEYS) {
+      const inAbi = new Set(stateChangingFunctions(contracts[key]).map((f) => f.format("sighash")));
+      total += inAbi.size;
+      for (const sig of inAbi) if (ACCESS[key][sig] === undefined) unclassified.push(`${key}.${sig}`);
+      for (const sig of Object.keys(ACCESS[key])) if (!inAbi.has(sig)) stale.push(`${key}.${sig}`);
+    }
+    expect(unclassified, "functions with no access classification").to.deep.equal([]);
+    expect(stale, "classified functions missing from the ABI").to.deep.equal([]);
+    expect(total).to.equal(countAccess(() => true));
+  });
+
+  it("maps exactly RISK_MANAGER_FUNCTIONS to RISK_MANAGER and every other restricted function to ADMIN", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const contracts = contractsOf(s);
+    // The test's classification agrees with the deployment's table.
+    for (const key of CONTRACT_KEYS) {
+      const risk = Object.entries(ACCESS[key])
+        .filter(([, a]) => a.kind === "restricted" && a.role === "RISK_MANAGER")
+        .map(([sig]) => sig)
+        .sort();
+      expect(risk, key).to.deep.equal([...(RISK_MANAGER_FUNCTIONS[key] ?? [])].sort());
+    }
+    expect(Object.keys(RISK_MANAGER_FUNCTIONS).every((k) => CONTRACT_KEYS.includes(k as ContractKey))).to.equal(true);
+    // And the on-chain AccessManager agrees with both.
+    for (const key of CONTRACT_KEYS) {
+      const target = await contracts[key].getAddress();
+      for (const [sig, access] of Object.entries(ACCESS[key])) {
+        if (access.kind !== "restricted") continue;
+        expect(await s.accessManager.getTargetFunctionRole(target, selectorOf(sig)), `${key}.${sig}`).to.equal(
+          ROLES[access.role],
+        );
+      }
+      expect(await s.accessManager.isTargetClosed(target)).to.equal(false);
+    }
+  });
+
+  for (const key of CONTRACT_KEYS) {
+    it(`${key}: a stranger is refused by every gated function, with the exact error`, async function () {
+      const s = await networkHelpers.loadFixture(systemFixture);
+      const c = contractsOf(s)[key];
+      let gated = 0;
+      for (const f of stateChangingFunctions(c)) {
+        const sig = f.format("sighash");
+        const access = ACCESS[key][sig];
+        expect(access, `${key}.${sig} is not classified`).to.not.equal(undefined);
+        const data = placeholderCalldata(c, f);
+        const label = `${key}.${sig} (${access.kind})`;
+        switch (access.kind) {
+          case "restricted":
+          case "authorityOnly":
+            gated++;
+            await about(label, () =>
+              expect(send(s.stranger, c, data))
+                .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
+                .withArgs(s.stranger.address),
+            );
+            break;
+          case "engineOnly":
+            gated++;
+            await about(label, () =>
+              expect(send(s.stranger, c, data))
+                .to.be.revertedWithCustomError(c, "OnlyEngine")
+                .withArgs(s.stranger.address),
+            );
+            break;
+          case "spenderOnly":
+            gated++;
+            await about(label, () =>
+              expect(send(s.stranger, c, data))
+                .to.be.revertedWithCustomError(c, "UnauthorisedSpender")
+                .withArgs(s.stranger.address),
+            );
+            break;
+          case "public":
+            break;
+        }
+      }
+      expect(gated).to.be.greaterThan(0);
+    });
+  }
+
+  it("public functions are not gated: a stranger's call never fails on a permission error", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const contracts = contractsOf(s);
+    const gateErrors = ["AccessManagedUnauthorized", "OnlyEngine", "UnauthorisedSpender"];
+    const gateSelectors = new Map<string, string>();
+    for (const key of CONTRACT_KEYS) {
+      contracts[key].interface.forEachError((e) => {
+        if (gateErrors.includes(e.name)) gateSelectors.set(e.selector, e.name);
+      });
+    }
+    expect(gateSelectors.size).to.equal(3);
+    let checked = 0;
+    for (const key of CONTRACT_KEYS) {
+      const c = contracts[key];
+      const to = await c.getAddress();
+      for (const f of stateChangingFunctions(c)) {
+        const sig = f.format("sighash");
+        const access = ACCESS[key][sig];
+        if (access?.kind !== "public") continue;
+        expect(access.reason.length, `${key}.${sig} needs a reason`).to.be.greaterThan(0);
+        let revertData = "0x";
+        try {
+          await ethers.provider.call({ from: s.stranger.address, to, data: placeholderCalldata(c, f) });
+        } catch (e) {
+          revertData = ((e as { data?: string }).data ?? "0x").toString();
+        }
+        const selector = revertData.slice(0, 10);
+        expect(gateSelectors.has(selector), `${key}.${sig} reverted with ${gateSelectors.get(selector)}`).to.equal(
+          false,
+        );
+        checked++;
+      }
+    }
+    expect(checked).to.equal(countAccess((a) => a.kind === "public"));
+  });
+});
+
+describe("Governance: role separation", function () {
+  /** A valid call of every RISK_MANAGER function, with the event that proves it took effect. */
+  function riskManagerCalls(s: System, asset: string): Record<string, () => Promise<void>> {
+    return {
+      [`engine.listCollateral(address,${COLLATERAL_CONFIG})`]: async () => {
+        const cfg = collateralConfig();
+        await expect(s.engine.listCollateral(asset, cfg))
+          .to.emit(s.engine, "CollateralListed")
+          .withArgs(asset, stored(cfg, 18));
+      },
+      [`engine.setCollateralConfig(address,${COLLATERAL_CONFIG})`]: async () => {
+        const weth = await s.weth.getAddress();
+        const cfg = collateralConfig({ initialHaircut: wad("0.25") });
+        await expect(s.engine.setCollateralConfig(weth, cfg))
+          .to.emit(s.engine, "CollateralConfigSet")
+          .withArgs(weth, stored(cfg, 18));
+      },
+      "engine.setMinDebt(uint256)": async () => {
+        await expect(s.engine.setMinDebt(USDC(250)))
+          .to.emit(s.engine, "MinDebtSet")
+          .withArgs(USDC(250));
+        expect(await s.engine.minDebt()).to.equal(USDC(250));
+      },
+      "engine.setMaxCollateralsPerVault(uint256)": async () => {
+        await expect(s.engine.setMaxCollateralsPerVault(3)).to.emit(s.engine, "MaxCollateralsPerVaultSet").withArgs(3n);
+      },
+      "oracle.setTrackerParameters(uint64,uint32,uint32)": async () => {
+        await expect(s.oracle.setTrackerParameters(wad("0.9"), 120, 7200))
+          .to.emit(s.oracle, "TrackerParametersSet")
+          .withArgs(wad("0.9"), 120n, 7200n);
+      },
+      "pool.setReserveFactor(uint256)": async () => {
+        await expect(s.pool.setReserveFactor(wad("0.2")))
+          .to.emit(s.pool, "ReserveFactorSet")
+          .withArgs(wad("0.2"));
+      },
+      "rateModel.setParameters((uint64,uint64,uint64,uint64))": async () => {
+        const p = { baseRate: 1000n, slopeLow: 2000n, slopeHigh: 3000n, kink: wad("0.5") };
+        await expect(s.rateModel.setParameters(p))
+          .to.emit(s.rateModel, "RateParametersSet")
+          .withArgs(1000n, 2000n, 3000n, wad("0.5"));
+      },
+    };
+  }
+
+  it("RISK_MANAGER can call exactly RISK_MANAGER_FUNCTIONS; every admin-only function refuses it", async function () {
+    const base = await networkHelpers.loadFixture(systemFixture);
+    const rm = await freshSigner(0);
+    await base.accessManager.grantRole(ROLES.RISK_MANAGER, rm.address, 0);
+    expect((await base.accessManager.hasRole(ROLES.RISK_MANAGER, rm.address))[0]).to.equal(true);
+    expect((await base.accessManager.hasRole(ROLES.ADMIN, rm.address))[0]).to.equal(false);
+
+    // The same system, every contract connected to the risk manager.
+    const s: System = {
+      ...base,
+      engine: base.engine.connect(rm),
+      pool: base.pool.connect(rm),
+      oracle: base.oracle.connect(rm),
+      rateModel: base.rateModel.connect(rm),
+      insuranceFund: base.insuranceFund.connect(rm),
+    };
+    const token = await ethers.deployContract("MockERC20", ["New", "NEW", 18]);
+    const calls = riskManagerCalls(s, await token.getAddress());
+    const expected = Object.entries(RISK_MANAGER_FUNCTIONS).flatMap(([k, sigs]) => sigs.map((sig) => `${k}.${sig}`));
+    expect(Object.keys(calls).sort(), "a valid call for every RISK_MANAGER function").to.deep.equal(expected.sort());
+    for (const [label, call] of Object.entries(calls)) await about(label, call);
+
+    const contracts = contractsOf(base);
+    let refused = 0;
+    for (const key of CONTRACT_KEYS) {
+      const c = contracts[key];
+      for (const f of stateChangingFunctions(c)) {
+        const sig = f.format("sighash");
+        const access = ACCESS[key][sig];
+        if (!(access.kind === "authorityOnly" || (access.kind === "restricted" && access.role === "ADMIN"))) continue;
+        refused++;
+        await about(`${key}.${sig}`, () =>
+          expect(send(rm, c, placeholderCalldata(c, f)))
+            .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
+            .withArgs(rm.address),
+        );
+      }
+    }
+    expect(refused).to.equal(
+      countAccess((a) => a.kind === "authorityOnly" || (a.kind === "restricted" && a.role === "ADMIN")),
+    );
+  });
+
+  it("RISK_MANAGER is refused the named admin-only setters with real arguments", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const rm = await freshSigner(0);
+    await s.accessManager.grantRole(ROLES.RISK_MANAGER, rm.address, 0);
+    const newOracle = await ethers.deployContract("BreakwaterOracle", [await s.accessManager.getAddress()]);
+    const feed = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
+    const weth = await s.weth.getAddress();
+    const attempts: [string, BaseContract, Promise<unknown>][] = [
+      ["engine.setOracle", s.engine, s.engine.connect(rm).setOracle(await newOracle.getAddress())],
+      ["pool.setRateModel", s.pool, s.pool.connect(rm).setRateModel(await s.rateModel.getAddress())],
+      ["pool.setInsuranceFund", s.pool, s.pool.connect(rm).setInsuranceFund(rm.address)],
+      [
+        "oracle.setFeed",
+        s.oracle,
+        s.oracle.connect(rm).setFeed(weth, {
+          primary: await feed.getAddress(),
+          secondary: ethers.ZeroAddress,
+          primaryStaleness: 3600,
+          secondaryStaleness: 0,
+          maxDeviation: 0,
+          minPrice: wad("1"),
+          maxPrice: wad("100000"),
+        }),
+      ],
+      ["oracle.removeFeed", s.oracle, s.oracle.connect(rm).removeFeed(weth)],
+      ["insuranceFund.setSpender", s.insuranceFund, s.insuranceFund.connect(rm).setSpender(rm.address, true)],
+      ["insuranceFund.withdraw", s.insuranceFund, s.insuranceFund.connect(rm).withdraw(rm.address, 1n)],
+    ];
+    for (const [label, c, tx] of attempts) {
+      await about(label, () =>
+        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(rm.address),
+      );
+    }
+    // Nothing changed.
+    expect(await s.engine.oracle()).to.equal(await s.oracle.getAddress());
+    expect(await s.pool.insuranceFund()).to.equal(await s.insuranceFund.getAddress());
+    expect(await s.insuranceFund.isSpender(rm.address)).to.equal(false);
+    expect((await s.oracle.feedConfig(weth)).primary).to.equal(s.record.collaterals[0].feed);
+  });
+
+  it("GUARDIAN can call none of the restricted functions", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const guardian = await freshSigner(1);
+    await s.accessManager.grantRole(ROLES.GUARDIAN, guardian.address, 0);
+    expect((await s.accessManager.hasRole(ROLES.GUARDIAN, guardian.address))[0]).to.equal(true);
+    const contracts = contractsOf(s);
+    let refused = 0;
+    for (const key of CONTRACT_KEYS) {
+      const c = contracts[key];
+      for (const f of stateChangingFunctions(c)) {
+        const sig = f.format("sighash");
+        const kind = ACCESS[key][sig].kind;
+        if (kind !== "restricted" && kind !== "authorityOnly") continue;
+        refused++;
+        await about(`${key}.${sig}`, () =>
+          expect(send(guardian, c, placeholderCalldata(c, f)))
+            .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
+            .withArgs(guardian.address),
+        );
+      }
+    }
+    expect(refused).to.equal(countAccess((a) => a.kind === "restricted" || a.kind === "authorityOnly"));
+  });
+
+  it("ADMIN (the deployer) calls admin-only setters directly, but not setAuthority", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const newOracle = await ethers.deployContract("BreakwaterOracle", [await s.accessManager.getAddress()]);
+    await expect(s.engine.setOracle(await newOracle.getAddress()))
+      .to.emit(s.engine, "OracleSet")
+      .withArgs(await newOracle.getAddress());
+    await expect(s.insuranceFund.setSpender(s.keeper.address, true))
+      .to.emit(s.insuranceFund, "SpenderSet")
+      .withArgs(s.keeper.address, true);
+    // setAuthority only accepts its current authority as caller, even from the admin.
+    await expect(s.engine.setAuthority(await s.accessManager.getAddress()))
+      .to.be.revertedWithCustomError(s.engine, "AccessManagedUnauthorized")
+      .withArgs(s.deployer.address);
+  });
+
+  it("an ADMIN without the RISK_MANAGER role cannot call risk-manager functions, even scheduled", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const admin = await freshSigner(2);
+    await s.accessManager.grantRole(ROLES.ADMIN, admin.address, 0);
+    await expect(s.engine.connect(admin).setMinDebt(USDC(1)))
+      .to.be.revertedWithCustomError(s.engine, "AccessManagedUnauthorized")
+      .withArgs(admin.address);
+    const data = s.engine.interface.encodeFunctionData("setMinDebt", [USDC(1)]);
+    const engine = await s.engine.getAddress();
+    await expect(s.accessManager.connect(admin).schedule(engine, data, 0))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerUnauthorizedCall")
+      .withArgs(admin.address, engine, selectorOf("setMinDebt(uint256)"));
+  });
+});
+
+describe("Governance: admin timelock", function () {
+  async function timelockedFixture() {
+    const s = await deploySystem(ethers);
+    const [, , , , , , , , newAdmin] = await ethers.getSigners();
+    await s.accessManager.grantRole(ROLES.ADMIN, newAdmin.address, 3600);
+    await s.accessManager.revokeRole(ROLES.ADMIN, s.deployer.address);
+    return { s, newAdmin };
+  }
+
+  it("hands admin over to an account with a 1 hour execution delay", async function () {
+    const { s, newAdmin } = await networkHelpers.loadFixture(timelockedFixture);
+    const [isAdmin, delay] = await s.accessManager.hasRole(ROLES.ADMIN, newAdmin.address);
+    expect(isAdmin).to.equal(true);
+    expect(delay).to.equal(3600n);
+    expect((await s.accessManager.hasRole(ROLES.ADMIN, s.deployer.address))[0]).to.equal(false);
+    // The former admin is refused outright.
+    await expect(s.engine.setOracle(s.stranger.address))
+      .to.be.revertedWithCustomError(s.engine, "AccessManagedUnauthorized")
+      .withArgs(s.deployer.address);
+  });
+
+  it("engine.setOracle: direct call refused, execute before the delay refused, after the delay applied", async function () {
+    const { s, newAdmin } = await networkHelpers.loadFixture(timelockedFixture);
+    const am = s.accessManager.connect(newAdmin);
+    const engine = await s.engine.getAddress();
+    const newOracle = await ethers.deployContract("BreakwaterOracle", [await s.accessManager.getAddress()]);
+    const newOracleAddress = await newOracle.getAddress();
+    const data = s.engine.interface.encodeFunctionData("setOracle", [newOracleAddress]);
+    const operationId = await s.accessManager.hashOperation(newAdmin.address, engine, data);
+
+    // A delayed caller is not refused with AccessManagedUnauthorized: AccessManaged asks the manager to
+    // consume a scheduled operation, and there is none.
+    await expect(s.engine.connect(newAdmin).setOracle(newOracleAddress))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotScheduled")
+      .withArgs(operationId);
+    // Nor can it bypass the delay through execute without a schedule.
+    await expect(am.execute(engine, data))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotScheduled")
+      .withArgs(operationId);
+
+    await expect(am.schedule(engine, data, 0)).to.emit(s.accessManager, "OperationScheduled");
+    const when = await s.accessManager.getSchedule(operationId);
+    expect(when).to.equal(BigInt(await networkHelpers.time.latest()) + 3600n);
+
+    await expect(am.execute(engine, data))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotReady")
+      .withArgs(operationId);
+    expect(await s.engine.oracle()).to.equal(await s.oracle.getAddress());
+
+    await networkHelpers.time.increase(3601);
+    await expect(am.execute(engine, data))
+      .to.emit(s.engine, "OracleSet")
+      .withArgs(newOracleAddress)
+      .and.to.emit(s.accessManager, "OperationExecuted")
+      .withArgs(operationId, 1n);
+    expect(await s.engine.oracle()).to.equal(newOracleAddress);
+
+    // Consumed: it cannot be replayed.
+    await expect(am.execute(engine, data))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotScheduled")
+      .withArgs(operationId);
+  });
+
+  it("pool.setInsuranceFund: a scheduled operation can also be consumed by a direct call after the delay", async function () {
+    const { s, newAdmin } = await networkHelpers.loadFixture(timelockedFixture);
+    const am = s.accessManager.connect(newAdmin);
+    const pool = await s.pool.getAddress();
+    const fund = await ethers.deployContract("InsuranceFund", [await s.accessManager.getAddress(), pool]);
+    const fundAddress = await fund.getAddress();
+    const data = s.pool.interface.encodeFunctionData("setInsuranceFund", [fundAddress]);
+    const operationId = await s.accessManager.hashOperation(newAdmin.address, pool, data);
+
+    await am.schedule(pool, data, 0);
+    await networkHelpers.time.increase(1800);
+    await expect(s.pool.connect(newAdmin).setInsuranceFund(fundAddress))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotReady")
+      .withArgs(operationId);
+    expect(await s.pool.insuranceFund()).to.equal(await s.insuranceFund.getAddress());
+
+    await networkHelpers.time.increase(1801);
+    await expect(s.pool.connect(newAdmin).setInsuranceFund(fundAddress))
+      .to.emit(s.pool, "InsuranceFundSet")
+      .withArgs(fundAddress);
+    expect(await s.pool.insuranceFund()).to.equal(fundAddress);
+    // A stranger still cannot execute the same call, scheduled or not.
+    await expect(s.accessManager.connect(s.stranger).execute(pool, data))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerUnauthorizedCall")
+      .withArgs(s.stranger.address, pool, selectorOf("setInsuranceFund(address)"));
+  });
+
+  it("the admin delay does not slow down the risk manager", async function () {
+    const { s } = await networkHelpers.loadFixture(timelockedFixture);
+    // The deployer still holds RISK_MANAGER with no delay (hardhat.json parameters).
+    await expect(s.engine.setMinDebt(USDC(500)))
+      .to.emit(s.engine, "MinDebtSet")
+      .withArgs(USDC(500));
+    expect(await s.engine.minDebt()).to.equal(USDC(500));
+  });
+});
+
+describe("Governance: engine setter bounds", function () {
+  async function boundsFixture() {
+    const s = await deploySystem(ethers);
+    const token = await ethers.deployContract("MockERC20", ["Fresh", "FRESH", 18]);
+    const tokens = [];
+    for (let i = 0; i < 3; i++) tokens.push(await ethers.deployContract("MockERC20", [`T${i}`, `T${i}`, 6 + i]));
+    return { s, fresh: await token.getAddress(), tokens: await Promise.all(tokens.map((t) => t.getAddress())) };
+  }
+
+  const MIN_MAINT = wad("0.01");
+  const MAX_TOTAL = wad("0.95");
+  const MAX_MULT = wad("10");
+  const MIN_DEPTH = wad("1");
+
+  interface Case {
+    name: string;
+    cfg: Config;
+    error: "ParameterOutOfBounds" | "InvalidHaircuts";
+    args: (asset: string) => unknown[];
+  }
+  const cases: Case[] = [
+    {
+      name: "maintenance haircut below the minimum",
+      cfg: collateralConfig({ maintenanceHaircut: MIN_MAINT - 1n }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("maintenanceHaircut"), MIN_MAINT - 1n, MIN_MAINT],
+    },
+    {
+      name: "zero maintenance haircut",
+      cfg: collateralConfig({ maintenanceHaircut: 0n, initialHaircut: wad("0.1") }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("maintenanceHaircut"), 0n, MIN_MAINT],
+    },
+    {
+      name: "initial haircut less than the gap above maintenance",
+      cfg: collateralConfig({ initialHaircut: wad("0.21") - 1n, maintenanceHaircut: wad("0.2") }),
+      error: "InvalidHaircuts",
+      args: (asset) => [asset, wad("0.21") - 1n, wad("0.2")],
+    },
+    {
+      name: "initial haircut below maintenance",
+      cfg: collateralConfig({ initialHaircut: wad("0.1"), maintenanceHaircut: wad("0.2") }),
+      error: "InvalidHaircuts",
+      args: (asset) => [asset, wad("0.1"), wad("0.2")],
+    },
+    {
+      name: "total haircut above 0.95 (size cap counted twice)",
+      cfg: collateralConfig({ initialHaircut: wad("0.55"), volatilityCap: wad("0.2"), sizeCap: wad("0.1") + 1n }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("totalHaircut"), MAX_TOTAL + 2n, MAX_TOTAL],
+    },
+    {
+      name: "total haircut above 0.95 (volatility cap)",
+      cfg: collateralConfig({ initialHaircut: wad("0.55"), volatilityCap: wad("0.2") + 1n, sizeCap: wad("0.1") }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("totalHaircut"), MAX_TOTAL + 1n, MAX_TOTAL],
+    },
+    {
+      name: "volatility multiplier above 10",
+      cfg: collateralConfig({ volatilityMultiplier: MAX_MULT + 1n }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("volatilityMultiplier"), MAX_MULT + 1n, MAX_MULT],
+    },
+    {
+      name: "size multiplier above 10",
+      cfg: collateralConfig({ sizeMultiplier: MAX_MULT + 1n }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("sizeMultiplier"), MAX_MULT + 1n, MAX_MULT],
+    },
+    {
+      name: "market depth below 1 USD",
+      cfg: collateralConfig({ marketDepth: MIN_DEPTH - 1n }),
+      error: "ParameterOutOfBounds",
+      args: () => [b32("marketDepth"), MIN_DEPTH - 1n, MIN_DEPTH],
+    },
+  ];
+
+  it("the engine's bound constants are the documented ones", async function () {
+    const { s } = await networkHelpers.loadFixture(boundsFixture);
+    expect(await s.engine.MIN_MAINTENANCE_HAIRCUT()).to.equal(MIN_MAINT);
+    expect(await s.engine.MIN_HAIRCUT_GAP()).to.equal(wad("0.01"));
+    expect(await s.engine.MAX_TOTAL_HAIRCUT()).to.equal(MAX_TOTAL);
+    expect(await s.engine.MAX_VOLATILITY_MULTIPLIER()).to.equal(MAX_MULT);
+    expect(await s.engine.MAX_SIZE_MULTIPLIER()).to.equal(MAX_MULT);
+    expect(await s.engine.MIN_MARKET_DEPTH()).to.equal(MIN_DEPTH);
+    expect(await s.engine.MAX_COLLATERALS_PER_VAULT()).to.equal(16n);
+    expect(await s.engine.MAX_MIN_DEBT()).to.equal(USDC(1_000_000));
+  });
+
+  for (const c of cases) {
+    it(`listCollateral and setCollateralConfig reject: ${c.name}`, async function () {
+      const { s, fresh } = await networkHelpers.loadFixture(boundsFixture);
+      await expect(s.engine.listCollateral(fresh, c.cfg))
+        .to.be.revertedWithCustomError(s.engine, c.error)
+        .withArgs(...c.args(fresh));
+      const weth = await s.weth.getAddress();
+      await expect(s.engine.setCollateralConfig(weth, c.cfg))
+        .to.be.revertedWithCustomError(s.engine, c.error)
+        .withArgs(...c.args(weth));
+      expect(await s.engine.listedCollaterals()).to.not.include(fresh);
+    });
+  }
+
+  it("accepts every bound exactly (maintenance 0.01, gap 0.01, total 0.95, multipliers 10, depth 1)", async function () {
+    const { s, fresh } = await networkHelpers.loadFixture(boundsFixture);
+    // All boundaries at once: 0.02 + 0.53 + 2 * 0.2 = 0.95.
+    const edge = collateralConfig({
+      initialHaircut: wad("0.02"),
+      maintenanceHaircut: MIN_MAINT,
+      volatilityCap: wad("0.53"),
+      sizeCap: wad("0.2"),
+      volatilityMultiplier: MAX_MULT,
+      sizeMultiplier: MAX_MULT,
+      marketDepth: MIN_DEPTH,
+    });
+    await expect(s.engine.listCollateral(fresh, edge))
+      .to.emit(s.engine, "CollateralListed")
+      .withArgs(fresh, stored(edge, 18));
+    expect(await readConfig(s, fresh)).to.deep.equal(stored(edge, 18));
+
+    const weth = await s.weth.getAddress();
+    const accepted = [
+      edge,
+      collateralConfig({ initialHaircut: wad("0.02"), maintenanceHaircut: MIN_MAINT }),
+      collateralConfig({ initialHaircut: wad("0.21"), maintenanceHaircut: wad("0.2") }),
+      collateralConfig({ initialHaircut: wad("0.55"), volatilityCap: wad("0.2"), sizeCap: wad("0.1") }),
+      collateralConfig({ initialHaircut: wad("0.75"), volatilityCap: wad("0.2"), sizeCap: 0n }),
+      collateralConfig({ initialHaircut: wad("0.35"), volatilityCap: 0n, sizeCap: wad("0.3") }),
+      collateralConfig({ volatilityMultiplier: MAX_MULT }),
+      collateralConfig({ sizeMultiplier: MAX_MULT }),
+      collateralConfig({ marketDepth: MIN_DEPTH }),
+      collateralConfig({ volatilityMultiplier: 0n, sizeMultiplier: 0n, debtCeiling: 0n }),
+    ];
+    for (const cfg of accepted) {
+      await expect(s.engine.setCollateralConfig(weth, cfg))
+        .to.emit(s.engine, "CollateralConfigSet")
+        .withArgs(weth, stored(cfg, 18));
+      expect(await readConfig(s, weth)).to.deep.equal(stored(cfg, 18));
+    }
+  });
+
+  it("stores decimals read from the token, never the argument, on listing and on update", async function () {
+    const { s, tokens } = await networkHelpers.loadFixture(boundsFixture);
+    const cfg = collateralConfig({ decimals: 99 });
+    for (const [i, t] of tokens.entries()) {
+      await expect(s.engine.listCollateral(t, cfg))
+        .to.emit(s.engine, "CollateralListed")
+        .withArgs(t, stored(cfg, 6 + i));
+      expect((await s.engine.collateralConfig(t)).decimals).to.equal(BigInt(6 + i));
+    }
+    expect(await s.engine.listedCollaterals()).to.deep.equal([
+      await s.weth.getAddress(),
+      await s.wbtc.getAddress(),
+      await s.link.getAddress(),
+      ...tokens,
+    ]);
+    const wbtc = await s.wbtc.getAddress();
+    const update = collateralConfig({ decimals: 0 });
+    await expect(s.engine.setCollateralConfig(wbtc, update))
+      .to.emit(s.engine, "CollateralConfigSet")
+      .withArgs(wbtc, stored(update, 8));
+    expect((await s.engine.collateralConfig(wbtc)).decimals).to.equal(8n);
+  });
+
+  it("rejects listing the zero address, the base asset, or an asset twice; and configuring an unlisted one", async function () {
+    const { s, fresh } = await networkHelpers.loadFixture(boundsFixture);
+    const cfg = collateralConfig();
+    await expect(s.engine.listCollateral(ethers.ZeroAddress, cfg)).to.be.revertedWithCustomError(
+      s.engine,
+      "ZeroAddress",
+    );
+    const usdc = await s.usdc.getAddress();
+    await expect(s.engine.listCollateral(usdc, cfg))
+      .to.be.revertedWithCustomError(s.engine, "BaseAssetAsCollateral")
+      .withArgs(usdc);
+    const weth = await s.weth.getAddress();
+    await expect(s.engine.listCollateral(weth, cfg))
+      .to.be.revertedWithCustomError(s.engine, "CollateralAlreadyListed")
+      .withArgs(weth);
+    await expect(s.engine.setCollateralConfig(fresh, cfg))
+      .to.be.revertedWithCustomError(s.engine, "CollateralNotListed")
+      .withArgs(fresh);
+    await expect(s.engine.setCollateralConfig(usdc, cfg))
+      .to.be.revertedWithCustomError(s.engine, "CollateralNotListed")
+      .withArgs(usdc);
+    await expect(s.engine.setCollateralConfig(ethers.ZeroAddress, cfg))
+      .to.be.revertedWithCustomError(s.engine, "CollateralNotListed")
+      .withArgs(ethers.ZeroAddress);
+    // A listed asset stays listed once, even after a disable / re-enable cycle.
+    await s.engine.setCollateralConfig(weth, collateralConfig({ enabled: false }));
+    await expect(s.engine.listCollateral(weth, cfg))
+      .to.be.revertedWithCustomError(s.engine, "CollateralAlreadyListed")
+      .withArgs(weth);
+    expect((await s.engine.listedCollaterals()).filter((a: string) => a === weth)).to.have.length(1);
+  });
+
+  it("setMinDebt: bounded by MAX_MIN_DEBT (accepted exactly), emits MinDebtSet", async function () {
+    const { s } = await networkHelpers.loadFixture(boundsFixture);
+    const max = USDC(1_000_000);
+    await expect(s.engine.setMinDebt(max + 1n))
+      .to.be.revertedWithCustomError(s.engine, "ParameterOutOfBounds")
+      .withArgs(b32("minDebt"), max + 1n, max);
+    await expect(s.engine.setMinDebt(ethers.MaxUint256))
+      .to.be.revertedWithCustomError(s.engine, "ParameterOutOfBounds")
+      .withArgs(b32("minDebt"), ethers.MaxUint256, max);
+    await expect(s.engine.setMinDebt(max)).to.emit(s.engine, "MinDebtSet").withArgs(max);
+    expect(await s.engine.minDebt()).to.equal(max);
+    await expect(s.engine.setMinDebt(0n)).to.emit(s.engine, "MinDebtSet").withArgs(0n);
+    expect(await s.engine.minDebt()).to.equal(0n);
+  });
+
+  it("setMaxCollateralsPerVault: 0 and 17 rejected, 1 and 16 accepted", async function () {
+    const { s } = await networkHelpers.loadFixture(boundsFixture);
+    for (const bad of [0n, 17n, ethers.MaxUint256]) {
+      await expect(s.engine.setMaxCollateralsPerVault(bad))
+        .to.be.revertedWithCustomError(s.engine, "ParameterOutOfBounds")
+        .withArgs(b32("maxCollateralsPerVault"), bad, 16n);
+    }
+    for (const good of [1n, 16n]) {
+      await expect(s.engine.setMaxCollateralsPerVault(good))
+        .to.emit(s.engine, "MaxCollateralsPerVaultSet")
+        .withArgs(good);
+      expect(await s.engine.maxCollateralsPerVault()).to.equal(good);
+    }
+  });
+
+  it("setOracle: rejects the zero address, emits OracleSet", async function () {
+    const { s } = await networkHelpers.loadFixture(boundsFixture);
+    await expect(s.engine.setOracle(ethers.ZeroAddress)).to.be.revertedWithCustomError(s.engine, "ZeroAddress");
+    expect(await s.engine.oracle()).to.equal(await s.oracle.getAddress());
+    const other = await ethers.deployContract("BreakwaterOracle", [await s.accessManager.getAddress()]);
+    await expect(s.engine.setOracle(await other.getAddress()))
+      .to.emit(s.engine, "OracleSet")
+      .withArgs(await other.getAddress());
+    expect(await s.engine.oracle()).to.equal(await other.getAddress());
+  });
+});
+
+describe("Governance: disabled collateral", function () {
+  /** Alice's vault 1: 10 WETH, 10,000 USDC borrowed; WETH then disabled (risk parameters unchanged). */
+  async function disabledFixture() {
+    const s = await deployFundedSystem(ethers);
+    const id = await openVault(s, s.alice);
+    const weth = await s.weth.getAddress();
+    await s.engine.connect(s.alice).deposit(id, weth, WETH(10));
+    await s.engine.connect(s.alice).borrow(id, USDC(10_000), s.alice.address);
+    const before = await s.engine.vaultSummary(id);
+    const disabled = await configWith(s, weth, false);
+    await expect(s.engine.setCollateralConfig(weth, disabled))
+      .to.emit(s.engine, "CollateralConfigSet")
+      .withArgs(weth, Object.values(disabled));
+    expect(await readConfig(s, weth)).to.deep.equal(Object.values(disabled));
+    return { s, id, weth, before };
+  }
+
+  it("refuses new deposits of the disabled asset, in old and new vaults", async function () {
+    const { s, id, weth } = await networkHelpers.loadFixture(disabledFixture);
+    await expect(s.engine.connect(s.alice).deposit(id, weth, WETH(1)))
+      .to.be.revertedWithCustomError(s.engine, "CollateralNotEnabled")
+      .withArgs(weth);
+    const other = await openVault(s, s.bob);
+    await expect(s.engine.connect(s.bob).deposit(other, weth, WETH(1)))
+      .to.be.revertedWithCustomError(s.engine, "CollateralNotEnabled")
+      .withArgs(weth);
+    expect(await s.engine.collateralAmount(id, weth)).to.equal(WETH(10));
+  });
+
+  it("keeps the position's maintenance value (health factor) but gives it no borrowing power", async function () {
+    const { s, id, before } = await networkHelpers.loadFixture(disabledFixture);
+    expect(before.borrowingPower).to.be.greaterThan(0n);
+    expect(before.maxBorrow).to.be.greaterThan(0n);
+
+    const after = await s.engine.vaultSummary(id);
+    expect(after.maintenanceValue).to.equal(before.maintenanceValue);
+    expect(after.collaterals[0].value).to.equal(before.collaterals[0].value);
+    expect(after.collaterals[0].maintenanceHaircut).to.equal(before.collaterals[0].maintenanceHaircut);
+    expect(after.borrowingPower).to.equal(0n);
+    expect(after.maxBorrow).to.equal(0n);
+    expect(await s.engine.maxBorrow(id)).to.equal(0n);
+    expect(await s.engine.initialHealthFactor(id)).to.equal(0n);
+    // HF = same maintenance value over the debt, which only grew by a second or two of interest.
+    expect(after.healthFactor).to.equal((after.maintenanceValue * WAD) / after.debtValue);
+    expect(after.debtValue - before.debtValue).to.be.lessThan(10n ** 12n * 100n); // < 100 base units of interest
+    expect(after.healthFactor).to.be.lessThanOrEqual(before.healthFactor);
+    expect(before.healthFactor - after.healthFactor).to.be.lessThan(10n ** 12n); // < 1e-6
+    expect(await s.engine.healthFactor(id)).to.equal(after.healthFactor);
+    expect(after.marginShortfall).to.equal(false);
+  });
+
+  it("blocks borrowing and withdrawing against it while debt is outstanding", async function () {
+    const { s, id, weth } = await networkHelpers.loadFixture(disabledFixture);
+    await expect(s.engine.connect(s.alice).borrow(id, USDC(100), s.alice.address))
+      .to.be.revertedWithCustomError(s.engine, "Undercollateralised")
+      .withArgs(id, 0n);
+    await expect(s.engine.connect(s.alice).withdraw(id, weth, 1n, s.alice.address))
+      .to.be.revertedWithCustomError(s.engine, "Undercollateralised")
+      .withArgs(id, 0n);
+  });
+
+  it("still lets the debt be repaid, partly and fully, then the collateral withdrawn", async function () {
+    const { s, id, weth } = await networkHelpers.loadFixture(disabledFixture);
+    await expect(s.engine.connect(s.alice).repay(id, USDC(1_000))).to.changeTokenBalances(
+      ethers,
+      s.usdc,
+      [s.alice, s.pool],
+      [-USDC(1_000), USDC(1_000)],
+    );
+    const debt = await s.engine.debtOf(id);
+    expect(debt).to.be.greaterThanOrEqual(USDC(9_000));
+    expect(debt).to.be.lessThanOrEqual(USDC(9_000) + 100n);
+
+    // Anyone may repay, the disabled asset notwithstanding.
+    await s.engine.connect(s.bob).repay(id, ethers.MaxUint256);
+    expect(await s.engine.debtOf(id)).to.equal(0n);
+    expect(await s.engine.scaledDebtOf(id)).to.equal(0n);
+
+    await expect(s.engine.connect(s.alice).withdraw(id, weth, WETH(10), s.alice.address)).to.changeTokenBalances(
+      ethers,
+      s.weth,
+      [s.engine, s.alice],
+      [-WETH(10), WETH(10)],
+    );
+    expect(await s.engine.collateralsOf(id)).to.deep.equal([]);
+  });
+
+  it("re-enabling restores the borrowing power", async function () {
+    const { s, id, weth, before } = await networkHelpers.loadFixture(disabledFixture);
+    await s.engine.setCollateralConfig(weth, await configWith(s, weth, true));
+    const after = await s.engine.vaultSummary(id);
+    expect(after.borrowingPower).to.equal(before.borrowingPower);
+    expect(after.maxBorrow).to.be.greaterThan(0n);
+  });
+});
