@@ -11,9 +11,9 @@ pragma solidity 0.8.28;
 /// - `price(top, elapsed) <= top`;
 /// - `price(top, e1) >= price(top, e2)` whenever `e1 <= e2` (non-increasing in time);
 /// - the price is rounded down: it never exceeds the exact value of the curve's formula (each curve
-///   documents the exact quantity it is bounded by). Rounding down is what keeps the two properties
-///   above exact; it favours the bidder by a negligible amount, so callers converting the price into
-///   collateral amounts must round those conversions in the protocol's favour themselves;
+///   documents the exact bound it satisfies) and is at most a few wei per 1e18 of `top` below it.
+///   This favours the bidder by that negligible amount; callers converting the price into collateral
+///   amounts round those conversions in the protocol's favour themselves;
 /// - it never reverts, whatever `top` and `elapsed` (it saturates at 0 instead).
 interface IPriceCurve {
     /// @notice A constructor parameter `name` is outside [min, max].
