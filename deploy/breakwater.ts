@@ -50,6 +50,7 @@ export interface DeploymentRecord {
     pool: string;
     insuranceFund: string;
     engine: string;
+    lens: string;
   };
   baseAsset: TokenInfo;
   collaterals: TokenInfo[];
@@ -163,6 +164,7 @@ export async function deployBreakwater(
     ],
     deployer,
   );
+  const lens = await ethers.deployContract("VaultLens", [await engine.getAddress()], deployer);
   const addresses = {
     accessManager: managerAddress,
     oracle: await oracle.getAddress(),
@@ -170,6 +172,7 @@ export async function deployBreakwater(
     pool: poolAddress,
     insuranceFund: await insuranceFund.getAddress(),
     engine: await engine.getAddress(),
+    lens: await lens.getAddress(),
   };
   for (const [name, address] of Object.entries(addresses)) log(`${name.padEnd(15)} ${address}`);
 
@@ -293,6 +296,7 @@ export async function connectBreakwater(ethers: HardhatEthers, record: Deploymen
     pool: await ethers.getContractAt("LendingPool", record.contracts.pool, s),
     insuranceFund: await ethers.getContractAt("InsuranceFund", record.contracts.insuranceFund, s),
     engine: await ethers.getContractAt("VaultEngine", record.contracts.engine, s),
+    lens: await ethers.getContractAt("VaultLens", record.contracts.lens, s),
     baseToken: await ethers.getContractAt("MockERC20", record.baseAsset.address, s),
     collateralTokens: await Promise.all(record.collaterals.map((c) => ethers.getContractAt("MockERC20", c.address, s))),
   };

@@ -132,7 +132,7 @@ for (const plan of PLANS) {
 
 // ------------------------------------------------------------------ views
 
-type Summary = Awaited<ReturnType<LocalSystem["engine"]["vaultSummary"]>>;
+type Summary = Awaited<ReturnType<LocalSystem["lens"]["vaultSummary"]>>;
 
 function hfCell(hf: bigint): string {
   const text = formatHealthFactor(hf);
@@ -263,7 +263,7 @@ function poolJson(p: PoolState) {
 
 // ------------------------------------------------------------------ initial state
 
-const initial = await Promise.all(vaults.map(async (v) => ({ v, sum: await s.engine.vaultSummary(v.id) })));
+const initial = await Promise.all(vaults.map(async (v) => ({ v, sum: await s.lens.vaultSummary(v.id) })));
 say(paint("Vaults", "bold") + "  (values in USD; HF under maintenance haircuts, < 1 = margin shortfall)");
 say(vaultTable(initial));
 say(
@@ -298,7 +298,7 @@ for (const step of STEPS) {
     const [hf, shortfall, liq, held] = await Promise.all([
       s.engine.healthFactor(v.id),
       s.engine.isMarginShortfall(v.id),
-      s.engine.liquidationPrice(v.id, shockAddress),
+      s.lens.liquidationPrice(v.id, shockAddress),
       s.engine.collateralAmount(v.id, shockAddress),
     ]);
     const key = v.id.toString();
@@ -375,7 +375,7 @@ say(paint("Pool (end)", "bold"));
 say(poolLines(poolAfter));
 say();
 
-const finalSummaries = await Promise.all(vaults.map(async (v) => ({ v, sum: await s.engine.vaultSummary(v.id) })));
+const finalSummaries = await Promise.all(vaults.map(async (v) => ({ v, sum: await s.lens.vaultSummary(v.id) })));
 const shortfalls = finalSummaries.filter(({ sum }) => sum.marginShortfall);
 if (shortfalls.length === 0) throw new Error("demo invariant: no vault reached margin shortfall");
 const closing = shortfalls.map(

@@ -11,6 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IBreakwaterOracle} from "../interfaces/IBreakwaterOracle.sol";
+import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {VaultId} from "../libraries/Types.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 
@@ -47,6 +48,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ storage
     struct Vault {
         address owner;
+        uint40 flaggedAt; // margin call start [s]; 0 when not flagged
+        uint32 openAuctions;
         uint128 scaledDebt; // [scaled base units]
     }
 
@@ -58,6 +61,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     IBreakwaterOracle public oracle;
+    address public auctionHouse;
+    /// @dev Set by the auction house around an untrusted flash-take callback.
+    bool private transient _callbackLocked;
     uint256 public minDebt; // [base units]
     uint256 public maxCollateralsPerVault;
     uint256 public vaultCount;
@@ -71,29 +77,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     mapping(address asset => uint256) internal _unit; // 10 ** decimals
     mapping(address asset => uint256) internal _scaledDebtBacked; // [scaled base units]
     address[] internal _listed;
-
-    // ------------------------------------------------------------------ memory helpers
-    /// @dev Per-collateral figures of one health computation.
-    struct AssetHealth {
-        address asset;
-        uint256 amount;
-        uint256 price; // [wad]
-        uint256 value; // [usd]
-        uint256 initialHaircut; // effective [wad]
-        uint256 maintenanceHaircut; // effective [wad]
-        uint256 volatilityAddOn; // [wad]
-        uint256 initialValue; // [usd]
-        uint256 maintenanceValue; // [usd]
-    }
-
-    struct Health {
-        uint256 debt; // [base units, up]
-        uint256 basePrice; // [wad]
-        uint256 debtValue; // [usd, up]
-        uint256 initialValue; // [usd, down]
-        uint256 maintenanceValue; // [usd, down]
-        AssetHealth[] assets;
-    }
 
     constructor(
         address accessManager,
@@ -115,6 +98,17 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     // ------------------------------------------------------------------ modifiers
+    /// @dev Reentrancy guard plus a lock held while the auction house runs a flash-take callback, so
+    /// the callback cannot re-enter the protocol through any engine entry point.
+    modifier guarded() {
+        if (_callbackLocked) revert CallbackInProgress();
+        _;
+    }
+
+    modifier onlyAuctionHouse() {
+        if (msg.sender != auctionHouse) revert OnlyAuctionHouse(msg.sender);
+        _;
+    }
     modifier onlyOwnerOrManager(VaultId id) {
         _checkOwnerOrManager(id);
         _;
@@ -135,7 +129,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ vault actions
 
     /// @inheritdoc IVaultEngine
-    function openVault(address owner) external nonReentrant returns (VaultId id) {
+    function openVault(address owner) external nonReentrant guarded returns (VaultId id) {
         if (owner == address(0)) revert ZeroAddress();
         id = VaultId.wrap(++vaultCount);
         _vaults[id].owner = owner;
@@ -143,7 +137,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function setManager(VaultId id, address manager, bool allowed) external nonReentrant {
+    function setManager(VaultId id, address manager, bool allowed) external nonReentrant guarded {
         _checkOwner(id);
         if (manager == address(0)) revert ZeroAddress();
         _managers[id][manager] = allowed;
@@ -151,7 +145,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function transferVault(VaultId id, address newOwner) external nonReentrant {
+    function transferVault(VaultId id, address newOwner) external nonReentrant guarded {
         _checkOwner(id);
         if (newOwner == address(0)) revert ZeroAddress();
         _vaults[id].owner = newOwner;
@@ -159,7 +153,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function deposit(VaultId id, address asset, uint256 amount) external nonReentrant onlyOwnerOrManager(id) {
+    function deposit(VaultId id, address asset, uint256 amount) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (!_configs[asset].enabled) revert CollateralNotEnabled(asset);
 
@@ -178,6 +172,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(asset).balanceOf(address(this)) - before;
         if (received != amount) revert TransferAmountMismatch(asset, amount, received);
+        if (_vaults[id].flaggedAt != 0) _tryCure(id);
     }
 
     /// @inheritdoc IVaultEngine
@@ -186,7 +181,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         address asset,
         uint256 amount,
         address receiver
-    ) external nonReentrant onlyOwnerOrManager(id) {
+    ) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
         Position storage position = _positions[id][asset];
@@ -202,7 +197,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 scaledDebt = _vaults[id].scaledDebt;
         if (scaledDebt != 0) {
             uint256 index = pool.accrueInterest();
-            Health memory health = _health(id, scaledDebt, index);
+            HealthBreakdown memory health = _health(id, scaledDebt, index);
             _requireInitialHealth(id, health);
             _attributeDebt(id, health, scaledDebt);
         }
@@ -211,7 +206,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function borrow(VaultId id, uint256 amount, address receiver) external nonReentrant onlyOwnerOrManager(id) {
+    function borrow(VaultId id, uint256 amount, address receiver) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
 
@@ -221,7 +216,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 scaledDebt = vault.scaledDebt + scaledAdded;
         vault.scaledDebt = scaledDebt.toUint128();
 
-        Health memory health = _health(id, scaledDebt, index);
+        HealthBreakdown memory health = _health(id, scaledDebt, index);
         if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
         _requireInitialHealth(id, health);
         _attributeDebt(id, health, scaledDebt);
@@ -233,7 +228,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function repay(VaultId id, uint256 amount) external nonReentrant returns (uint256 repaid) {
+    function repay(VaultId id, uint256 amount) external nonReentrant guarded returns (uint256 repaid) {
         if (amount == 0) revert ZeroAmount();
         Vault storage vault = _vaults[id];
         if (vault.owner == address(0)) revert UnknownVault(id);
@@ -260,9 +255,152 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
         IERC20(baseAsset).safeTransferFrom(msg.sender, address(pool), repaid);
         pool.repay(repaid, scaledRepaid, msg.sender);
+        if (vault.flaggedAt != 0) _tryCure(id);
+    }
+
+    // ------------------------------------------------------------------ margin calls and bad debt
+
+    /// @inheritdoc IVaultEngine
+    function flagMarginCall(VaultId id) external nonReentrant guarded {
+        Vault storage vault = _vaults[id];
+        if (vault.owner == address(0)) revert UnknownVault(id);
+        if (vault.flaggedAt != 0) revert AlreadyFlagged(id, vault.flaggedAt);
+        uint256 hf = healthFactor(id);
+        if (hf >= WAD) revert VaultHealthy(id, hf);
+        vault.flaggedAt = uint40(block.timestamp);
+        emit MarginCallFlagged(id, msg.sender, hf);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function clearMarginCall(VaultId id) external nonReentrant guarded {
+        Vault storage vault = _vaults[id];
+        if (vault.flaggedAt == 0) revert NotFlagged(id);
+        uint256 hf = healthFactor(id);
+        if (hf < WAD) revert VaultUnhealthy(id, hf);
+        vault.flaggedAt = 0;
+        emit MarginCallCleared(id, hf);
+    }
+
+    /// @dev Clears a margin call if the vault is healthy again. Never reverts: a risk-reducing action
+    /// must not fail because a price is unavailable (anyone can clear the flag later).
+    function _tryCure(VaultId id) internal {
+        try this.healthFactor(id) returns (uint256 hf) {
+            if (hf >= WAD) {
+                _vaults[id].flaggedAt = 0;
+                emit MarginCallCleared(id, hf);
+            }
+        } catch {}
+    }
+
+    /// @inheritdoc IVaultEngine
+    function realiseBadDebt(VaultId id) external nonReentrant guarded returns (uint256 covered, uint256 socialised) {
+        Vault storage vault = _vaults[id];
+        if (vault.owner == address(0)) revert UnknownVault(id);
+        uint256 scaledDebt = vault.scaledDebt;
+        uint256 collaterals = _collateralList[id].length;
+        if (collaterals != 0 || vault.openAuctions != 0 || scaledDebt == 0) {
+            revert NotBadDebt(id, collaterals, vault.openAuctions, scaledDebt);
+        }
+        uint256 index = pool.accrueInterest();
+        uint256 debt = RiskMath.toDebtUp(scaledDebt, index);
+        vault.scaledDebt = 0;
+        vault.flaggedAt = 0;
+
+        // First loss: the insurance fund pays into the pool what it can.
+        uint256 scaledCovered;
+        address fund = pool.insuranceFund();
+        if (fund != address(0)) {
+            covered = IInsuranceFund(fund).pay(address(pool), debt, "bad-debt");
+            if (covered != 0) {
+                scaledCovered = covered == debt ? scaledDebt : RiskMath.toScaledDown(covered, index);
+                pool.repay(covered, scaledCovered, fund);
+            }
+        }
+        // The rest is written off against lenders.
+        if (scaledDebt > scaledCovered) socialised = pool.socialiseBadDebt(scaledDebt - scaledCovered);
+        emit BadDebtRealised(id, msg.sender, covered, socialised);
+    }
+
+    // ------------------------------------------------------------------ auction house hooks
+
+    /// @inheritdoc IVaultEngine
+    function seizeForAuction(
+        VaultId id,
+        address asset,
+        uint256 collateral,
+        uint256 scaledDebt
+    ) external onlyAuctionHouse {
+        Vault storage vault = _vaults[id];
+        Position storage position = _positions[id][asset];
+        uint256 held = position.amount;
+        if (collateral > held) revert InsufficientCollateral(id, asset, collateral, held);
+        uint256 vaultScaledDebt = vault.scaledDebt;
+        position.amount = uint128(held - collateral);
+        vault.scaledDebt = uint128(vaultScaledDebt - scaledDebt);
+        _reduceAttributedDebt(id, vaultScaledDebt, scaledDebt);
+        if (held == collateral) {
+            _removeFromList(id, asset);
+            _moveAttribution(id, asset);
+        }
+        vault.openAuctions += 1;
+        emit SeizedForAuction(id, asset, collateral, scaledDebt);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function returnFromAuction(
+        VaultId id,
+        address asset,
+        uint256 collateral,
+        uint256 scaledDebt
+    ) external onlyAuctionHouse {
+        Vault storage vault = _vaults[id];
+        if (collateral != 0) {
+            Position storage position = _positions[id][asset];
+            // No TooManyCollaterals check: a return must never fail.
+            if (position.amount == 0) _collateralList[id].push(asset);
+            position.amount += collateral.toUint128();
+        }
+        if (scaledDebt != 0) {
+            vault.scaledDebt += scaledDebt.toUint128();
+            // Attribute returned debt to the auctioned asset if still held, else to any collateral.
+            address[] storage list = _collateralList[id];
+            address holder = _positions[id][asset].amount != 0 ? asset : (list.length != 0 ? list[0] : address(0));
+            if (holder != address(0)) {
+                _positions[id][holder].scaledDebtAttributed += uint128(scaledDebt);
+                _scaledDebtBacked[holder] += scaledDebt;
+            }
+        }
+        vault.openAuctions -= 1;
+        emit ReturnedFromAuction(id, asset, collateral, scaledDebt);
+        if (vault.flaggedAt != 0) _tryCure(id);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function payOutCollateral(address asset, address to, uint256 amount) external onlyAuctionHouse {
+        IERC20(asset).safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function repayAuctionDebt(uint256 assets, uint256 scaledDebt, address payer) external onlyAuctionHouse {
+        pool.repay(assets, scaledDebt, payer);
+    }
+
+    /// @inheritdoc IVaultEngine
+    function setCallbackLock(bool locked) external onlyAuctionHouse {
+        _callbackLocked = locked;
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IVaultEngine
+    function marginCallOf(VaultId id) external view returns (uint256) {
+        return _vaults[id].flaggedAt;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function openAuctionsOf(VaultId id) external view returns (uint256) {
+        return _vaults[id].openAuctions;
+    }
 
     /// @inheritdoc IVaultEngine
     function ownerOf(VaultId id) external view returns (address) {
@@ -303,14 +441,14 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function healthFactor(VaultId id) public view returns (uint256) {
         // A vault without debt is healthy whatever the prices, even during an oracle outage.
         if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        Health memory health = _currentHealth(id);
+        HealthBreakdown memory health = _currentHealth(id);
         return RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
     }
 
     /// @inheritdoc IVaultEngine
     function initialHealthFactor(VaultId id) external view returns (uint256) {
         if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        Health memory health = _currentHealth(id);
+        HealthBreakdown memory health = _currentHealth(id);
         return RiskMath.healthFactorDown(health.initialValue, health.debtValue);
     }
 
@@ -320,44 +458,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
+    function healthBreakdown(VaultId id) external view returns (HealthBreakdown memory) {
+        return _currentHealth(id);
+    }
+
+    /// @inheritdoc IVaultEngine
     function maxBorrow(VaultId id) external view returns (uint256) {
         return _maxBorrow(_currentHealth(id));
-    }
-
-    /// @inheritdoc IVaultEngine
-    function liquidationPrice(VaultId id, address asset) external view returns (uint256) {
-        Health memory health = _currentHealth(id);
-        for (uint256 i; i < health.assets.length; ++i) {
-            if (health.assets[i].asset == asset) return _liquidationPrice(health, health.assets[i]);
-        }
-        return 0;
-    }
-
-    /// @inheritdoc IVaultEngine
-    function vaultSummary(VaultId id) external view returns (VaultSummary memory summary) {
-        Health memory health = _currentHealth(id);
-        summary.id = id;
-        summary.owner = _vaults[id].owner;
-        summary.debt = health.debt;
-        summary.debtValue = health.debtValue;
-        summary.borrowingPower = health.initialValue;
-        summary.maintenanceValue = health.maintenanceValue;
-        summary.healthFactor = RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
-        summary.maxBorrow = _maxBorrow(health);
-        summary.marginShortfall = summary.healthFactor < WAD;
-        summary.collaterals = new CollateralView[](health.assets.length);
-        for (uint256 i; i < health.assets.length; ++i) {
-            AssetHealth memory a = health.assets[i];
-            summary.collaterals[i] = CollateralView({
-                asset: a.asset,
-                amount: a.amount,
-                price: a.price,
-                value: a.value,
-                initialHaircut: a.initialHaircut,
-                maintenanceHaircut: a.maintenanceHaircut,
-                liquidationPrice: _liquidationPrice(health, a)
-            });
-        }
     }
 
     /// @inheritdoc IVaultEngine
@@ -425,6 +532,14 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         emit OracleSet(address(oracle_));
     }
 
+    /// @inheritdoc IVaultEngine
+    function setAuctionHouse(address auctionHouse_) external restricted {
+        if (auctionHouse_ == address(0)) revert ZeroAddress();
+        if (auctionHouse != address(0)) revert AuctionHouseAlreadySet(auctionHouse);
+        auctionHouse = auctionHouse_;
+        emit AuctionHouseSet(auctionHouse_);
+    }
+
     function _setMinDebt(uint256 minDebt_) internal {
         if (minDebt_ > MAX_MIN_DEBT) revert ParameterOutOfBounds("minDebt", minDebt_, MAX_MIN_DEBT);
         minDebt = minDebt_;
@@ -462,13 +577,17 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internal: health
 
-    function _currentHealth(VaultId id) internal view returns (Health memory) {
+    function _currentHealth(VaultId id) internal view returns (HealthBreakdown memory) {
         if (_vaults[id].owner == address(0)) revert UnknownVault(id);
         return _health(id, _vaults[id].scaledDebt, pool.currentBorrowIndex());
     }
 
     /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt).
-    function _health(VaultId id, uint256 scaledDebt, uint256 index) internal view returns (Health memory health) {
+    function _health(
+        VaultId id,
+        uint256 scaledDebt,
+        uint256 index
+    ) internal view returns (HealthBreakdown memory health) {
         IBreakwaterOracle oracle_ = oracle;
         if (scaledDebt != 0) {
             health.debt = RiskMath.toDebtUp(scaledDebt, index);
@@ -515,13 +634,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    function _requireInitialHealth(VaultId id, Health memory health) internal pure {
+    function _requireInitialHealth(VaultId id, HealthBreakdown memory health) internal pure {
         if (health.initialValue < health.debtValue) {
             revert Undercollateralised(id, RiskMath.healthFactorDown(health.initialValue, health.debtValue));
         }
     }
 
-    function _maxBorrow(Health memory health) internal view returns (uint256) {
+    function _maxBorrow(HealthBreakdown memory health) internal view returns (uint256) {
         if (health.initialValue <= health.debtValue) return 0;
         uint256 basePrice = health.basePrice;
         if (basePrice == 0) basePrice = oracle.getPrice(baseAsset);
@@ -530,29 +649,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         return room == 0 ? 0 : room - 1;
     }
 
-    /// @dev Price of `a` at which maintenance value equals debt value, others fixed, rounded up.
-    function _liquidationPrice(Health memory health, AssetHealth memory a) internal view returns (uint256) {
-        if (health.debtValue == 0 || a.amount == 0) return 0;
-        uint256 others = health.maintenanceValue - a.maintenanceValue;
-        if (others >= health.debtValue) return 0;
-        CollateralConfig memory c = _configs[a.asset];
-        uint256 valueNeeded = RiskMath.valueForEffectiveValueUp(
-            health.debtValue - others,
-            c.maintenanceHaircut + a.volatilityAddOn,
-            c.sizeMultiplier,
-            c.sizeCap,
-            c.marketDepth
-        );
-        return RiskMath.valueToPriceUp(valueNeeded, a.amount, _unit[a.asset]);
-    }
-
     // ------------------------------------------------------------------ internal: debt attribution
 
     /// @dev Re-attributes the vault's whole scaled debt to its collaterals in proportion to their
     /// borrowing power, then checks every asset whose attribution grew against its debt ceiling.
     /// The last asset with borrowing power takes the rounding remainder, so attributions sum exactly
     /// to the vault's scaled debt.
-    function _attributeDebt(VaultId id, Health memory health, uint256 scaledDebt) internal {
+    function _attributeDebt(VaultId id, HealthBreakdown memory health, uint256 scaledDebt) internal {
         uint256 n = health.assets.length;
         uint256 lastWithPower = type(uint256).max;
         for (uint256 i; i < n; ++i) {
@@ -619,6 +722,22 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (old == 0) return;
         position.scaledDebtAttributed = 0;
         _scaledDebtBacked[asset] -= old;
+    }
+
+    /// @dev Moves the attribution of an asset that left the vault onto the first remaining collateral
+    /// (no ceiling check: a liquidation must never fail on a ceiling). With no collateral left the
+    /// debt stays unattributed until it is returned or realised as bad debt.
+    function _moveAttribution(VaultId id, address asset) internal {
+        Position storage position = _positions[id][asset];
+        uint256 old = position.scaledDebtAttributed;
+        if (old == 0) return;
+        position.scaledDebtAttributed = 0;
+        _scaledDebtBacked[asset] -= old;
+        address[] storage list = _collateralList[id];
+        if (list.length == 0) return;
+        address heir = list[0];
+        _positions[id][heir].scaledDebtAttributed += uint128(old);
+        _scaledDebtBacked[heir] += old;
     }
 
     function _removeFromList(VaultId id, address asset) internal {

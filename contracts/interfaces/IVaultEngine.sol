@@ -49,29 +49,27 @@ interface IVaultEngine {
         uint128 debtCeiling;
     }
 
-    /// @notice One collateral of one vault, as returned by views.
-    struct CollateralView {
+    /// @notice Per-collateral figures of one health computation.
+    struct AssetHealth {
         address asset;
         uint256 amount; // [token units]
-        uint256 price; // [wad USD per whole token]
-        uint256 value; // amount * price, rounded down [wad USD]
+        uint256 price; // [wad usd per whole token]
+        uint256 value; // [usd, down]
         uint256 initialHaircut; // effective, with add-ons [wad]
         uint256 maintenanceHaircut; // effective, with add-ons [wad]
-        uint256 liquidationPrice; // price at which HF reaches 1, others fixed [wad]; 0 if none
+        uint256 volatilityAddOn; // [wad]
+        uint256 initialValue; // [usd, down]; 0 for a disabled asset
+        uint256 maintenanceValue; // [usd, down]
     }
 
-    /// @notice Everything a dashboard needs about one vault.
-    struct VaultSummary {
-        VaultId id;
-        address owner;
-        uint256 debt; // [base units, rounded up]
-        uint256 debtValue; // [wad USD, rounded up]
-        uint256 borrowingPower; // sum of initial-haircut values [wad USD]
-        uint256 maintenanceValue; // sum of maintenance-haircut values [wad USD]
-        uint256 healthFactor; // [wad]; type(uint256).max with no debt
-        uint256 maxBorrow; // additional borrowable now [base units]
-        bool marginShortfall; // HF < 1
-        CollateralView[] collaterals;
+    /// @notice A vault's health, itemised: the single source the engine's checks and all views use.
+    struct HealthBreakdown {
+        uint256 debt; // [base units, up]
+        uint256 basePrice; // [wad]; 0 when the vault has no debt (not read)
+        uint256 debtValue; // [usd, up]
+        uint256 initialValue; // [usd, down]
+        uint256 maintenanceValue; // [usd, down]
+        AssetHealth[] assets;
     }
 
     // ------------------------------------------------------------------ errors
@@ -97,6 +95,18 @@ interface IVaultEngine {
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 bound);
     error InvalidHaircuts(address asset, uint256 initialHaircut, uint256 maintenanceHaircut);
     error BaseAssetAsCollateral(address asset);
+    /// @notice The vault is not in margin shortfall (HF >= 1), so it cannot be flagged.
+    error VaultHealthy(VaultId id, uint256 healthFactor);
+    /// @notice The vault is still in margin shortfall, so its margin call cannot be cleared.
+    error VaultUnhealthy(VaultId id, uint256 healthFactor);
+    error AlreadyFlagged(VaultId id, uint256 flaggedAt);
+    error NotFlagged(VaultId id);
+    error OnlyAuctionHouse(address caller);
+    error AuctionHouseAlreadySet(address auctionHouse);
+    /// @notice Bad debt can only be realised on a vault with debt, no collateral and no open auction.
+    error NotBadDebt(VaultId id, uint256 collaterals, uint256 openAuctions, uint256 scaledDebt);
+    /// @notice An external call (a flash-take callback) is in progress: the protocol cannot be re-entered.
+    error CallbackInProgress();
 
     // ------------------------------------------------------------------ events
     event VaultOpened(VaultId indexed id, address indexed owner);
@@ -111,6 +121,17 @@ interface IVaultEngine {
     event MinDebtSet(uint256 minDebt);
     event MaxCollateralsPerVaultSet(uint256 maxCollaterals);
     event OracleSet(address indexed oracle);
+    event AuctionHouseSet(address indexed auctionHouse);
+    /// @param healthFactor HF when flagged [wad].
+    event MarginCallFlagged(VaultId indexed id, address indexed flagger, uint256 healthFactor);
+    event MarginCallCleared(VaultId indexed id, uint256 healthFactor);
+    /// @notice Collateral and scaled debt moved from the vault into a liquidation auction.
+    event SeizedForAuction(VaultId indexed id, address indexed asset, uint256 collateral, uint256 scaledDebt);
+    /// @notice Unsold collateral and/or uncovered scaled debt moved back from an auction to the vault.
+    event ReturnedFromAuction(VaultId indexed id, address indexed asset, uint256 collateral, uint256 scaledDebt);
+    /// @notice Bad debt of a vault without collateral: `covered` paid by the insurance fund, `socialised`
+    /// written off against lenders [base units].
+    event BadDebtRealised(VaultId indexed id, address indexed caller, uint256 covered, uint256 socialised);
 
     // ------------------------------------------------------------------ vault actions
     /// @notice Opens an empty vault owned by `owner`.
@@ -137,7 +158,48 @@ interface IVaultEngine {
     /// @return repaid Base asset taken from the caller.
     function repay(VaultId id, uint256 amount) external returns (uint256 repaid);
 
+    // ------------------------------------------------------------------ margin calls and bad debt
+    /// @notice Anyone: flags a vault in margin shortfall (HF < 1), starting its cure window.
+    function flagMarginCall(VaultId id) external;
+
+    /// @notice Anyone: clears the margin call of a vault that is healthy again (e.g. after the price
+    /// recovered). Deposits and repayments that restore HF >= 1 clear it on their own.
+    function clearMarginCall(VaultId id) external;
+
+    /// @notice Anyone: realises the bad debt of a vault that has debt but no collateral and no open
+    /// auction. The insurance fund covers what it can; the rest lowers the pool's assets.
+    /// @return covered Paid by the insurance fund [base units].
+    /// @return socialised Written off against lenders [base units].
+    function realiseBadDebt(VaultId id) external returns (uint256 covered, uint256 socialised);
+
+    // ------------------------------------------------------------------ auction house hooks
+    /// @notice Auction house only: moves `collateral` of `asset` and `scaledDebt` out of the vault into
+    /// an auction. The collateral stays in this contract's custody until sold or returned.
+    function seizeForAuction(VaultId id, address asset, uint256 collateral, uint256 scaledDebt) external;
+
+    /// @notice Auction house only: returns unsold collateral and/or uncovered scaled debt to the vault.
+    function returnFromAuction(VaultId id, address asset, uint256 collateral, uint256 scaledDebt) external;
+
+    /// @notice Auction house only: sends sold collateral to the buyer.
+    function payOutCollateral(address asset, address to, uint256 amount) external;
+
+    /// @notice Auction house only: records that `assets` of base asset paid into the pool by `payer`
+    /// repay `scaledDebt` of auction debt.
+    function repayAuctionDebt(uint256 assets, uint256 scaledDebt, address payer) external;
+
+    /// @notice Auction house only: locks (true) or unlocks (false) every state-changing entry point of
+    /// the engine while an untrusted flash-take callback runs.
+    function setCallbackLock(bool locked) external;
+
     // ------------------------------------------------------------------ views
+    /// @notice When the vault's margin call was flagged [s]; 0 when not flagged.
+    function marginCallOf(VaultId id) external view returns (uint256);
+    /// @notice Auctions currently open for the vault.
+    function openAuctionsOf(VaultId id) external view returns (uint256);
+    function auctionHouse() external view returns (address);
+    /// @notice The vault's health as of now, itemised per collateral. Reverts on oracle failure.
+    function healthBreakdown(VaultId id) external view returns (HealthBreakdown memory);
+
     function ownerOf(VaultId id) external view returns (address);
     function isManager(VaultId id, address account) external view returns (bool);
     function vaultCount() external view returns (uint256);
@@ -154,10 +216,6 @@ interface IVaultEngine {
     function isMarginShortfall(VaultId id) external view returns (bool);
     /// @notice Additional base asset the vault may borrow now [base units], ignoring pool cash and ceilings.
     function maxBorrow(VaultId id) external view returns (uint256);
-    /// @notice Price of `asset` at which the vault's HF reaches 1, other prices fixed [wad];
-    /// 0 when no price of that asset alone can make the vault unhealthy.
-    function liquidationPrice(VaultId id, address asset) external view returns (uint256);
-    function vaultSummary(VaultId id) external view returns (VaultSummary memory);
 
     function collateralConfig(address asset) external view returns (CollateralConfig memory);
     function listedCollaterals() external view returns (address[] memory);
@@ -177,4 +235,6 @@ interface IVaultEngine {
     function setMinDebt(uint256 minDebt_) external;
     function setMaxCollateralsPerVault(uint256 max) external;
     function setOracle(IBreakwaterOracle oracle_) external;
+    /// @notice Admin: sets the liquidation module, once.
+    function setAuctionHouse(address auctionHouse_) external;
 }

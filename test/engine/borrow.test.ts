@@ -129,7 +129,7 @@ describe("VaultEngine: borrow", function () {
     await s.oracle.poke(weth);
     const volatility = await s.oracle.volatility(weth);
     expect(volatility).to.be.greaterThan(0n);
-    const summary = await s.engine.vaultSummary(id);
+    const summary = await s.lens.vaultSummary(id);
     const addOn = volatility * 2n < 10n ** 17n ? volatility * 2n : 10n ** 17n; // min(cap 0.1, 2 * vol)
     const sizeAddOn = (5n * 10n ** 17n * summary.collaterals[0].value) / (50_000_000n * WAD);
     expect(summary.collaterals[0].initialHaircut).to.equal(2n * 10n ** 17n + addOn + sizeAddOn);

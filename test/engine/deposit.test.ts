@@ -368,7 +368,7 @@ describe("VaultEngine: deposit and withdraw with adversarial tokens", function (
       [id24, a24, amount24, price24, value24],
       [id0, a0, amount0, price0, value0],
     ] as const) {
-      const summary = await s.engine.vaultSummary(id);
+      const summary = await s.lens.vaultSummary(id);
       expect(summary.collaterals).to.have.length(1);
       const c = summary.collaterals[0];
       expect(c.asset).to.equal(asset);

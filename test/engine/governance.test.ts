@@ -26,6 +26,8 @@ type Access =
   | { kind: "public"; reason: string }
   /** (b) Lending pool: only the vault engine, `OnlyEngine(caller)`. */
   | { kind: "engineOnly" }
+  /** Vault engine liquidation hooks: only the auction house, `OnlyAuctionHouse(caller)`. */
+  | { kind: "auctionHouseOnly" }
   /** Insurance fund `pay`: only authorised spenders (engine, auction house), `UnauthorisedSpender(caller)`. */
   | { kind: "spenderOnly" }
   /** (c) `restricted` through the AccessManager, with the role the deployment maps it to. */
@@ -38,6 +40,7 @@ const ADMIN: Access = { kind: "restricted", role: "ADMIN" };
 const RISK: Access = { kind: "restricted", role: "RISK_MANAGER" };
 const ENGINE_ONLY: Access = { kind: "engineOnly" };
 const AUTHORITY_ONLY: Access = { kind: "authorityOnly" };
+const AUCTION_HOUSE_ONLY: Access = { kind: "auctionHouseOnly" };
 
 const COLLATERAL_CONFIG = "(bool,uint8,uint64,uint64,uint64,uint64,uint64,uint64,uint128,uint128)";
 const FEED_CONFIG = "(address,address,uint32,uint32,uint64,uint128,uint128)";
@@ -51,6 +54,15 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "withdraw(uint256,address,uint256,address)": pub("vault owner or manager, health-checked"),
     "borrow(uint256,uint256,address)": pub("vault owner or manager, health-checked"),
     "repay(uint256,uint256)": pub("anyone may repay any vault's debt; never blocked"),
+    "flagMarginCall(uint256)": pub("keepers flag any vault in margin shortfall (VaultHealthy otherwise)"),
+    "clearMarginCall(uint256)": pub("anyone clears the flag of a vault that is healthy again"),
+    "realiseBadDebt(uint256)": pub("anyone realises debt left on a vault without collateral (NotBadDebt)"),
+    "seizeForAuction(uint256,address,uint256,uint256)": AUCTION_HOUSE_ONLY,
+    "returnFromAuction(uint256,address,uint256,uint256)": AUCTION_HOUSE_ONLY,
+    "payOutCollateral(address,address,uint256)": AUCTION_HOUSE_ONLY,
+    "repayAuctionDebt(uint256,uint256,address)": AUCTION_HOUSE_ONLY,
+    "setCallbackLock(bool)": AUCTION_HOUSE_ONLY,
+    "setAuctionHouse(address)": ADMIN,
     [`listCollateral(address,${COLLATERAL_CONFIG})`]: RISK,
     [`setCollateralConfig(address,${COLLATERAL_CONFIG})`]: RISK,
     "setMinDebt(uint256)": RISK,
@@ -304,6 +316,14 @@ describe("Governance: access control generated from the ABIs", function () {
                 .withArgs(s.stranger.address),
             );
             break;
+          case "auctionHouseOnly":
+            gated++;
+            await about(label, () =>
+              expect(send(s.stranger, c, data))
+                .to.be.revertedWithCustomError(c, "OnlyAuctionHouse")
+                .withArgs(s.stranger.address),
+            );
+            break;
           case "spenderOnly":
             gated++;
             await about(label, () =>
@@ -323,14 +343,14 @@ describe("Governance: access control generated from the ABIs", function () {
   it("public functions are not gated: a stranger's call never fails on a permission error", async function () {
     const s = await networkHelpers.loadFixture(systemFixture);
     const contracts = contractsOf(s);
-    const gateErrors = ["AccessManagedUnauthorized", "OnlyEngine", "UnauthorisedSpender"];
+    const gateErrors = ["AccessManagedUnauthorized", "OnlyEngine", "OnlyAuctionHouse", "UnauthorisedSpender"];
     const gateSelectors = new Map<string, string>();
     for (const key of CONTRACT_KEYS) {
       contracts[key].interface.forEachError((e) => {
         if (gateErrors.includes(e.name)) gateSelectors.set(e.selector, e.name);
       });
     }
-    expect(gateSelectors.size).to.equal(3);
+    expect(gateSelectors.size).to.equal(4);
     let checked = 0;
     for (const key of CONTRACT_KEYS) {
       const c = contracts[key];
@@ -885,7 +905,7 @@ describe("Governance: disabled collateral", function () {
     const weth = await s.weth.getAddress();
     await s.engine.connect(s.alice).deposit(id, weth, WETH(10));
     await s.engine.connect(s.alice).borrow(id, USDC(10_000), s.alice.address);
-    const before = await s.engine.vaultSummary(id);
+    const before = await s.lens.vaultSummary(id);
     const disabled = await configWith(s, weth, false);
     await expect(s.engine.setCollateralConfig(weth, disabled))
       .to.emit(s.engine, "CollateralConfigSet")
@@ -911,7 +931,7 @@ describe("Governance: disabled collateral", function () {
     expect(before.borrowingPower).to.be.greaterThan(0n);
     expect(before.maxBorrow).to.be.greaterThan(0n);
 
-    const after = await s.engine.vaultSummary(id);
+    const after = await s.lens.vaultSummary(id);
     expect(after.maintenanceValue).to.equal(before.maintenanceValue);
     expect(after.collaterals[0].value).to.equal(before.collaterals[0].value);
     expect(after.collaterals[0].maintenanceHaircut).to.equal(before.collaterals[0].maintenanceHaircut);
@@ -967,7 +987,7 @@ describe("Governance: disabled collateral", function () {
   it("re-enabling restores the borrowing power", async function () {
     const { s, id, weth, before } = await networkHelpers.loadFixture(disabledFixture);
     await s.engine.setCollateralConfig(weth, await configWith(s, weth, true));
-    const after = await s.engine.vaultSummary(id);
+    const after = await s.lens.vaultSummary(id);
     expect(after.borrowingPower).to.equal(before.borrowingPower);
     expect(after.maxBorrow).to.be.greaterThan(0n);
   });

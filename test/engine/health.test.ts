@@ -37,7 +37,7 @@ function effective(valueUsd: bigint, baseHaircut: bigint, depthUsd: bigint): big
 describe("VaultEngine: health views", function () {
   it("values 18/8/18-decimal collaterals against 6-decimal debt exactly", async function () {
     const { s, id } = await networkHelpers.loadFixture(multiCollateralFixture);
-    const summary = await s.engine.vaultSummary(id);
+    const summary = await s.lens.vaultSummary(id);
     const [weth, wbtc, link] = summary.collaterals;
     expect(weth.value).to.equal(30_000n * WAD);
     expect(wbtc.value).to.equal(30_000n * WAD);
@@ -68,7 +68,7 @@ describe("VaultEngine: health views", function () {
     // Borrow close to the limit so a single asset's fall can make the vault unhealthy.
     await s.engine.connect(s.alice).borrow(id, (await s.engine.maxBorrow(id)) - USDC(10), s.alice.address);
     const wethAddress = await s.weth.getAddress();
-    const liq = await s.engine.liquidationPrice(id, wethAddress);
+    const liq = await s.lens.liquidationPrice(id, wethAddress);
     expect(liq).to.be.greaterThan(0n);
     expect(liq).to.be.lessThan(3000n * WAD);
     // Feed has 8 decimals; set the price a hair above and below the reported liquidation price.
@@ -79,7 +79,7 @@ describe("VaultEngine: health views", function () {
     await setPrice(s, "WETH", ethers.formatUnits(below / 10n ** 10n, 8));
     expect(await s.engine.healthFactor(id)).to.be.lessThan(WAD);
     expect(await s.engine.isMarginShortfall(id)).to.equal(true);
-    const summary = await s.engine.vaultSummary(id);
+    const summary = await s.lens.vaultSummary(id);
     expect(summary.marginShortfall).to.equal(true);
     expect(summary.maxBorrow).to.equal(0n);
   });
@@ -90,11 +90,11 @@ describe("VaultEngine: health views", function () {
     await s.engine.connect(s.alice).deposit(id, await s.weth.getAddress(), WETH(100)); // $300,000
     await s.engine.connect(s.alice).deposit(id, await s.link.getAddress(), LINK(10));
     await s.engine.connect(s.alice).borrow(id, USDC(1_000), s.alice.address);
-    expect(await s.engine.liquidationPrice(id, await s.link.getAddress())).to.equal(0n);
-    expect(await s.engine.liquidationPrice(id, await s.wbtc.getAddress())).to.equal(0n); // not held
+    expect(await s.lens.liquidationPrice(id, await s.link.getAddress())).to.equal(0n);
+    expect(await s.lens.liquidationPrice(id, await s.wbtc.getAddress())).to.equal(0n); // not held
     // LINK keeps 10 * $15 * (1 - 0.25 - 0.5 * 150 / 5M) = 112.4775 of maintenance value, so WETH
     // must cover 887.5225: 100 WETH * p * 0.85 (size add-on negligible here) -> p ~= 10.4414.
-    const liq = await s.engine.liquidationPrice(id, await s.weth.getAddress());
+    const liq = await s.lens.liquidationPrice(id, await s.weth.getAddress());
     expect(liq).to.be.greaterThan(10_441n * 10n ** 15n);
     expect(liq).to.be.lessThan(10_442n * 10n ** 15n);
   });
@@ -105,7 +105,7 @@ describe("VaultEngine: health views", function () {
     await s.engine.connect(s.alice).deposit(id, await s.weth.getAddress(), WETH(1));
     expect(await s.engine.healthFactor(id)).to.equal(ethers.MaxUint256);
     expect(await s.engine.isMarginShortfall(id)).to.equal(false);
-    expect(await s.engine.liquidationPrice(id, await s.weth.getAddress())).to.equal(0n);
+    expect(await s.lens.liquidationPrice(id, await s.weth.getAddress())).to.equal(0n);
     // $3000 * (1 - 0.2 - 0.5 * 3000 / 50M) = 2399.91, less one unit of rounding margin.
     expect(await s.engine.maxBorrow(id)).to.equal(USDC("2399.91") - 1n);
   });
