@@ -99,7 +99,8 @@ interface IBreakwaterOracle {
     function setSequencerFeed(AggregatorV3Interface feed, uint32 gracePeriod) external;
 
     /// @notice Sets the tracker parameters. Restricted to governance.
-    /// @param ewmaLambda Weight of the old variance in each update [wad], e.g. 0.94e18.
+    /// @param ewmaLambda Weight kept by the old variance per VARIANCE_INTERVAL of elapsed time [wad],
+    ///        e.g. 0.94e18; decay depends on time, not on how often `poke` is called.
     /// @param minPokeInterval Minimum time between variance updates [s].
     /// @param windowLength Length of the price-drop reference window [s].
     function setTrackerParameters(uint64 ewmaLambda, uint32 minPokeInterval, uint32 windowLength) external;

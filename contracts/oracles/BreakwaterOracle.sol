@@ -10,6 +10,10 @@ import {ChainlinkReader} from "./ChainlinkReader.sol";
 /// @title Breakwater oracle
 /// @notice Defensive Chainlink adapter (optional secondary feed, optional L2 sequencer check) plus a
 /// per-asset EWMA volatility tracker. See {IBreakwaterOracle}.
+/// @dev The tracker's decay is time-based: `ewmaLambda` is the weight the old variance keeps per
+/// `VARIANCE_INTERVAL` of elapsed time, however many pokes that time is split into (see
+/// {decayWeight}). With a per-poke decay, anyone could shrink the variance by poking every
+/// `minPokeInterval` in a calm market (60 pokes an hour: 0.94^60 ~ 2.4% left instead of 94%).
 /// @dev Storage is laid out for the hot path (`getPriceAndVolatility`, once per collateral in every
 /// health check): without a secondary feed it reads the sequencer slot plus three asset slots
 /// (feed head, bounds, tracker stats) and makes one external call per feed.
@@ -21,6 +25,15 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     /// @notice Cap on one variance sample [wad]: a 100% move per hour, squared. Keeps one outlier
     /// from dominating for ever and keeps the variance below 2^64.
     uint256 public constant MAX_VARIANCE_SAMPLE = 1e18;
+    /// @notice Whole `VARIANCE_INTERVAL`s after which the old variance keeps no weight at all.
+    /// Changes no result: even at `MAX_EWMA_LAMBDA`, 0.999^(2^16) < 4e-29 already rounds to 0 in
+    /// wad. It only bounds the exponentiation loop in {decayWeight} (at most 16 rounds).
+    uint256 public constant MAX_DECAY_INTERVALS = 2 ** 16;
+    /// @dev Precision of the decay computation. Products of two values <= 1e36 stay below 2^256,
+    /// and the 18 extra digits keep the rounding errors far below the gap between the weights of
+    /// neighbouring `dt`s, so the wad result is monotonic in `dt` (in wad precision it is not: the
+    /// squarings' rounding errors break monotonicity once lambda^n is down to a few thousand wei).
+    uint256 private constant ONE_36 = 1e36;
 
     uint64 public constant MIN_EWMA_LAMBDA = 0.5e18;
     uint64 public constant MAX_EWMA_LAMBDA = 0.999e18;
@@ -198,9 +211,11 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
             uint256 dt = nowTs - stats.lastUpdate;
             if (dt >= params.minPokeInterval) {
                 uint256 sample = varianceSample(prices.lastPrice, price, dt);
-                // lambda * old + (1 - lambda) * sample: a convex mix of values <= MAX_VARIANCE_SAMPLE.
-                uint256 variance =
-                    (uint256(params.ewmaLambda) * stats.ewmaVariance + (WAD - params.ewmaLambda) * sample) / WAD;
+                // w = lambda^(dt / VARIANCE_INTERVAL): the decay depends on elapsed time, not on the
+                // number of pokes. w * old + (1 - w) * sample is a convex mix of values
+                // <= MAX_VARIANCE_SAMPLE, so it fits 64 bits.
+                uint256 w = decayWeight(params.ewmaLambda, dt);
+                uint256 variance = (w * stats.ewmaVariance + (WAD - w) * sample) / WAD;
                 stats.ewmaVariance = uint64(variance);
                 stats.volatility = uint64(Math.sqrt(variance * WAD));
                 prices.lastPrice = price128;
@@ -233,6 +248,52 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         if (r >= 1e36) return MAX_VARIANCE_SAMPLE;
         sample = (r * r * VARIANCE_INTERVAL) / (WAD * dt);
         if (sample > MAX_VARIANCE_SAMPLE) sample = MAX_VARIANCE_SAMPLE;
+    }
+
+    /// @notice Weight the old variance keeps after `dt` seconds: lambda^(dt / VARIANCE_INTERVAL).
+    /// @dev With n = dt / VARIANCE_INTERVAL and x = (dt % VARIANCE_INTERVAL) / VARIANCE_INTERVAL,
+    /// w = lambda^n * (1 - (1 - lambda) * x): lambda^n exactly (up to rounding) by squaring, the
+    /// fraction to first order. That chord lies above the curve: lambda^x is convex in x and
+    /// equal to it at x = 0 and x = 1, so 1 - (1 - lambda) * x >= lambda^x on [0, 1]. The weight is
+    /// therefore never below the exact lambda^(dt / VARIANCE_INTERVAL) (but for the final 1-wei
+    /// rounding) and equal to it for whole intervals; it over-weights the old value by at most
+    /// ~0.05% at lambda 0.94 (~6% at the minimum lambda 0.5), near half an interval.
+    /// Consequences:
+    /// - in a calm market (sample below the old variance) the variance decays no faster than
+    ///   lambda per VARIANCE_INTERVAL, whatever the poking schedule, which errs on the side of
+    ///   wider haircuts: since (1 - kx)(1 - ky) >= 1 - k(x + y) and
+    ///   (1 - kx)(1 - ky) >= lambda * (1 - k(x + y - 1)) for k = 1 - lambda, splitting a gap into
+    ///   several pokes only ever keeps more weight (up to rounding);
+    /// - a sample over a gap of x <= 1 interval gets weight (1 - lambda) * x and is scaled by 1 / x,
+    ///   so a move contributes (1 - lambda) * r^2 whether it is seen over a minute or an hour
+    ///   (unless the sample cap binds: r^2 / x > 1);
+    /// - the one direction in which the over-weight errs low: the rise towards a sample above the
+    ///   old variance over a fractional gap is damped by the same small amount.
+    /// Computed with 36 decimals (see ONE_36), rounded down to wad. Monotonically non-increasing
+    /// in `dt`; 1 for dt = 0, exactly `lambda` for dt = VARIANCE_INTERVAL, 0 from
+    /// MAX_DECAY_INTERVALS intervals on.
+    /// @param lambda Weight kept per VARIANCE_INTERVAL [wad], at most 1e18.
+    /// @param dt Elapsed time [s].
+    /// @return w [wad]
+    function decayWeight(uint256 lambda, uint256 dt) public pure returns (uint256 w) {
+        uint256 n = dt / VARIANCE_INTERVAL;
+        if (n >= MAX_DECAY_INTERVALS) return 0;
+        uint256 lambda36 = lambda * (ONE_36 / WAD);
+        uint256 decay36 = ONE_36 - lambda36; // checked: reverts for lambda > 1
+        uint256 f = dt % VARIANCE_INTERVAL;
+        // Unchecked: every factor is <= 1e36, so every product is < 2^256 and nothing underflows.
+        unchecked {
+            uint256 w36 = ONE_36;
+            // Exponentiation by squaring: w36 = lambda^n.
+            for (uint256 base = lambda36; n != 0;) {
+                if (n & 1 != 0) w36 = (w36 * base) / ONE_36;
+                n >>= 1;
+                if (n != 0) base = (base * base) / ONE_36;
+            }
+            // First order in the fraction of an interval; see above for why it may only err upwards.
+            if (f != 0) w36 = (w36 * (ONE_36 - (decay36 * f) / VARIANCE_INTERVAL)) / ONE_36;
+            return w36 / (ONE_36 / WAD);
+        }
     }
 
     // ---------------------------------------------------------------- governance
@@ -297,6 +358,8 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     }
 
     /// @inheritdoc IBreakwaterOracle
+    /// @dev `ewmaLambda` is the weight the old variance keeps per VARIANCE_INTERVAL of elapsed time
+    /// (see {decayWeight}), not per update: an update after one interval applies it exactly once.
     function setTrackerParameters(uint64 ewmaLambda, uint32 minPokeInterval, uint32 windowLength) external restricted {
         _setTrackerParameters(ewmaLambda, minPokeInterval, windowLength);
     }

@@ -26,6 +26,36 @@ const ASSET = ethers.getAddress("0x" + "a5".repeat(20));
 const ASSET2 = ethers.getAddress("0x" + "b6".repeat(20));
 const UNKNOWN = ethers.getAddress("0x" + "c7".repeat(20));
 
+/** Mirrors `BreakwaterOracle.decayWeight`: lambda^(dt / 1 h), whole intervals by squaring (36
+ * decimals), the rest of an interval to first order, rounded down to wad. */
+function decayWeight(lambda: bigint, dt: bigint): bigint {
+  const interval = BigInt(HOUR);
+  const one36 = 10n ** 36n;
+  let n = dt / interval;
+  if (n >= 2n ** 16n) return 0n;
+  const lambda36 = lambda * WAD;
+  let w = one36;
+  for (let base = lambda36; n !== 0n;) {
+    if (n & 1n) w = (w * base) / one36;
+    n >>= 1n;
+    if (n !== 0n) base = (base * base) / one36;
+  }
+  const f = dt % interval;
+  if (f !== 0n) w = (w * (one36 - ((one36 - lambda36) * f) / interval)) / one36;
+  return w / WAD;
+}
+
+/** The EWMA update: w * old + (1 - w) * sample, rounded down. */
+const mix = (old: bigint, sample: bigint, w: bigint) => (w * old + (WAD - w) * sample) / WAD;
+
+function isqrt(x: bigint): bigint {
+  if (x < 2n) return x;
+  let r = BigInt(Math.floor(Math.sqrt(Number(x))));
+  while (r * r > x) r--;
+  while ((r + 1n) * (r + 1n) <= x) r++;
+  return r;
+}
+
 /** `n` whole units of a feed answer with `decimals` decimals. */
 const units = (n: bigint, decimals: number) => n * 10n ** BigInt(decimals);
 
@@ -507,6 +537,96 @@ describe("BreakwaterOracle", function () {
       expect(s.lastUpdate).to.equal(BigInt(t0 + HOUR));
     });
 
+    it("decays by lambda per hour of elapsed time, to first order within an hour", async function () {
+      const f = await networkHelpers.loadFixture(deployOracleFixture);
+      const lambda = 94n * 10n ** 16n;
+      await f.oracle.poke(ASSET);
+      const t0 = await time.latest();
+      // +10% over exactly one hour: w = lambda, variance 0.06 * 0.01 = 6e14 (as above).
+      await time.setNextBlockTimestamp(t0 + HOUR - 1);
+      await f.primary.updateAnswer(units(2200n, 8));
+      await time.setNextBlockTimestamp(t0 + HOUR);
+      await f.oracle.poke(ASSET);
+      let variance = 6n * 10n ** 14n;
+      expect((await f.oracle.trackerState(ASSET)).ewmaVariance).to.equal(variance);
+      // -10% over 30 min: sample 0.01 * 2 = 0.02; w = 1 - 0.06 / 2 = 0.97 -> 0.001182
+      await time.setNextBlockTimestamp(t0 + HOUR + 1799);
+      await f.primary.updateAnswer(units(1980n, 8));
+      await time.setNextBlockTimestamp(t0 + HOUR + 1800);
+      expect(decayWeight(lambda, 1800n)).to.equal(97n * 10n ** 16n);
+      variance = mix(variance, 2n * 10n ** 16n, decayWeight(lambda, 1800n));
+      expect(variance).to.equal(1182n * 10n ** 12n);
+      await expect(f.oracle.poke(ASSET))
+        .to.emit(f.oracle, "Poked")
+        .withArgs(ASSET, 1980n * WAD, variance, isqrt(variance * WAD));
+      // Flat for two hours: w = 0.94^2 = 0.8836 -> 0.0010444152
+      await time.setNextBlockTimestamp(t0 + 3 * HOUR + 1799);
+      await f.primary.updateAnswer(units(1980n, 8));
+      await time.setNextBlockTimestamp(t0 + 3 * HOUR + 1800);
+      expect(decayWeight(lambda, BigInt(2 * HOUR))).to.equal(8836n * 10n ** 14n);
+      variance = mix(variance, 0n, decayWeight(lambda, BigInt(2 * HOUR)));
+      expect(variance).to.equal(10444152n * 10n ** 8n);
+      await f.oracle.poke(ASSET);
+      expect((await f.oracle.trackerState(ASSET)).ewmaVariance).to.equal(variance);
+      expect(await f.oracle.volatility(ASSET)).to.equal(isqrt(variance * WAD));
+    });
+
+    it("decayWeight matches lambda^(dt / 1 h) by squaring plus a first-order fraction", async function () {
+      const f = await networkHelpers.loadFixture(deployOracleFixture);
+      expect(await f.oracle.MAX_DECAY_INTERVALS()).to.equal(2n ** 16n);
+      for (const lambda of [5n * 10n ** 17n, 94n * 10n ** 16n, 999n * 10n ** 15n]) {
+        expect(await f.oracle.decayWeight(lambda, 0n)).to.equal(WAD);
+        expect(await f.oracle.decayWeight(lambda, BigInt(HOUR))).to.equal(lambda);
+        expect(await f.oracle.decayWeight(lambda, BigInt(2 ** 16 * HOUR))).to.equal(0n);
+        let previous = WAD;
+        for (const dt of [1, 60, 1799, 3599, 3600, 3601, 5400, 7200, DAY, 7 * DAY + 123, 30 * DAY, 365 * DAY]) {
+          const w = await f.oracle.decayWeight(lambda, BigInt(dt));
+          expect(w, `lambda ${lambda} dt ${dt}`).to.equal(decayWeight(lambda, BigInt(dt)));
+          expect(w <= previous, `not monotonic at dt ${dt}`).to.equal(true);
+          previous = w;
+        }
+      }
+    });
+
+    it("poking every minute for an hour decays the variance like one poke after the hour", async function () {
+      // The old per-poke decay left 0.94^60 ~ 2.4% of the variance after 60 one-minute pokes,
+      // ~39x less than one poke after the hour (94%): anyone could shrink the haircut add-on.
+      const f = await networkHelpers.loadFixture(deployOracleFixture);
+      const p = await f.primary.getAddress();
+      // ASSET2 reads the same feed; long staleness so the feed need not be refreshed.
+      await f.oracle.setFeed(ASSET, feedConfig(p, { primaryStaleness: DAY }));
+      await f.oracle.setFeed(ASSET2, feedConfig(p, { primaryStaleness: DAY }));
+      const t0 = (await time.latest()) + 10;
+      // Both: 2000, then +10% after exactly one hour (ASSET2 always one second behind ASSET).
+      await time.setNextBlockTimestamp(t0);
+      await f.oracle.poke(ASSET);
+      await f.oracle.poke(ASSET2);
+      await f.primary.updateAnswer(units(2200n, 8));
+      await time.setNextBlockTimestamp(t0 + HOUR);
+      await f.oracle.poke(ASSET);
+      await f.oracle.poke(ASSET2);
+      const seeded = 6n * 10n ** 14n;
+      expect((await f.oracle.trackerState(ASSET)).ewmaVariance).to.equal(seeded);
+      expect((await f.oracle.trackerState(ASSET2)).ewmaVariance).to.equal(seeded);
+
+      // Constant price. ASSET: 60 pokes, one a minute; ASSET2: one poke after the hour.
+      const lambda = 94n * 10n ** 16n;
+      let expected = seeded;
+      for (let i = 1; i <= 60; i++) {
+        await time.setNextBlockTimestamp(t0 + HOUR + 60 * i);
+        await f.oracle.poke(ASSET);
+        expected = mix(expected, 0n, decayWeight(lambda, 60n)); // w = 0.999
+      }
+      await time.setNextBlockTimestamp(t0 + 2 * HOUR + 1);
+      await f.oracle.poke(ASSET2);
+      const spammed = (await f.oracle.trackerState(ASSET)).ewmaVariance;
+      const single = (await f.oracle.trackerState(ASSET2)).ewmaVariance;
+      expect(single).to.equal((lambda * seeded) / WAD); // 5.64e14
+      expect(spammed).to.equal(expected); // 0.999^60 * 6e14 ~ 5.647e14
+      expect(spammed >= single, "spamming decayed faster than time").to.equal(true);
+      expect(spammed * 100n <= single * 101n, "more than 1% apart").to.equal(true);
+    });
+
     it("only refreshes the window high for pokes closer than minPokeInterval", async function () {
       const f = await networkHelpers.loadFixture(deployOracleFixture);
       await f.oracle.poke(ASSET);
@@ -729,6 +849,29 @@ describe("BreakwaterOracle", function () {
       expect(warm).to.be.lessThan(6_000n);
       expect(coldFull).to.be.lessThan(60_000n);
       expect(warmFull).to.be.lessThan(12_000n);
+    });
+
+    it("measures poke (variance update after various gaps)", async function () {
+      const f = await networkHelpers.loadFixture(deployOracleFixture);
+      await f.oracle.poke(ASSET);
+      const results: string[] = [];
+      let price = 2000n;
+      for (const [label, dt] of [
+        ["60 s", 60],
+        ["90 s", 90],
+        ["1 h", HOUR],
+        ["1 h 30 min", HOUR + 1800],
+        ["30 days", 30 * DAY],
+      ] as const) {
+        await time.increase(dt - 1);
+        price = price === 2000n ? 2010n : 2000n;
+        await f.primary.updateAnswer(units(price, 8));
+        const receipt = await (await f.oracle.poke(ASSET)).wait();
+        results.push(`${label} ${receipt!.gasUsed}`);
+        // Regression guard, with headroom: the time-based decay costs O(log(dt / 1 h)) squarings.
+        expect(receipt!.gasUsed).to.be.lessThan(70_000n);
+      }
+      console.log(`      poke gas (tx, warm tracker, primary only): ${results.join("; ")}`);
     });
   });
 });

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IAuctionHouse, IAuctionTakeCallback} from "../interfaces/IAuctionHouse.sol";
+import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
+import {ILendingPool} from "../interfaces/ILendingPool.sol";
+import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {IPriceCurve} from "../interfaces/IPriceCurve.sol";
+import {VaultId} from "../libraries/Types.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+
+/// @title Breakwater auction house
+/// @notice Partial Dutch-auction liquidations, one collateral of one vault per auction.
+contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    uint256 internal constant WAD = 1e18;
+
+    // ------------------------------------------------------------------ bounds (hard, in code)
+    uint256 public constant MIN_PENALTY = 0.01e18;
+    uint256 public constant MAX_PENALTY = 0.25e18;
+    uint256 public constant MAX_START_BUFFER = 2e18;
+    uint256 public constant MIN_RESET_PRICE_RATIO = 0.1e18;
+    uint256 public constant MAX_RESET_PRICE_RATIO = 0.95e18;
+    uint256 public constant MIN_AUCTION_DURATION = 5 minutes;
+    uint256 public constant MAX_AUCTION_DURATION = 7 days;
+    uint256 public constant MIN_TARGET_HEALTH_FACTOR = 1.01e18;
+    uint256 public constant MAX_TARGET_HEALTH_FACTOR = 2e18;
+    uint256 public constant MIN_HARD_FLOOR = 0.5e18;
+    uint256 public constant MAX_LOT_BUFFER = 3e18;
+    uint256 public constant MAX_CURE_WINDOW = 1 days;
+    uint256 public constant MAX_KEEPER_CHIP = 0.05e18;
+
+    IVaultEngine public immutable engine;
+    ILendingPool internal immutable pool;
+    IERC20 internal immutable baseAsset;
+    uint256 internal immutable BASE_UNIT;
+    /// @notice Largest dust setting: 1,000,000 whole base tokens [base units].
+    uint256 public immutable MAX_DUST;
+
+    AuctionParameters internal _params;
+    mapping(address asset => CollateralAuctionConfig) internal _configs;
+    address[] internal _configuredAssets;
+
+    uint256 public auctionCount;
+    mapping(uint256 auctionId => Auction) internal _auctions;
+    mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
+
+    /// @dev Sizing of a new auction.
+    struct Kick {
+        uint256 lot; // [token units]
+        uint256 debt; // [base units]
+        uint256 scaledDebt; // [scaled]
+        uint256 penalty; // [base units]
+        uint256 top; // [wad base per token]
+    }
+
+    constructor(
+        address accessManager,
+        IVaultEngine engine_,
+        AuctionParameters memory params
+    ) AccessManaged(accessManager) {
+        if (address(engine_) == address(0)) revert ZeroAddress();
+        engine = engine_;
+        pool = engine_.pool();
+        baseAsset = IERC20(engine_.baseAsset());
+        BASE_UNIT = 10 ** IERC20Metadata(engine_.baseAsset()).decimals();
+        MAX_DUST = 1_000_000 * BASE_UNIT;
+        _setAuctionParameters(params);
+    }
+
+    // ------------------------------------------------------------------ kick
+
+    /// @inheritdoc IAuctionHouse
+    function kick(VaultId vault, address asset, address keeper) external nonReentrant returns (uint256 auctionId) {
+        if (keeper == address(0)) revert ZeroAddress();
+        uint256 index = pool.accrueInterest();
+        Kick memory k = _sizeKick(vault, asset, index);
+
+        engine.seizeForAuction(vault, asset, k.lot, k.scaledDebt);
+        auctionId = ++auctionCount;
+        _auctions[auctionId] = Auction({
+            vault: vault,
+            asset: asset,
+            startedAt: uint64(block.timestamp),
+            lot: uint128(k.lot),
+            scaledDebt: uint128(k.scaledDebt),
+            penalty: uint128(k.penalty),
+            top: uint128(k.top)
+        });
+        _active[vault][asset] = auctionId;
+
+        uint256 reward = _payKeeper(keeper, k.debt + k.penalty);
+        emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
+    }
+
+    /// @notice What `kick` would do now (reverts with the reason a kick would revert with).
+    function previewKick(VaultId vault, address asset) external view returns (Kick memory) {
+        return _sizeKick(vault, asset, pool.currentBorrowIndex());
+    }
+
+    /// @dev Checks that `asset` of `vault` may be liquidated now and sizes the auction so that the
+    /// vault returns to the target HF: with M = maintenance value, D = debt value, T = target HF,
+    /// p = penalty and h = the asset's effective maintenance haircut, selling r (1 + p) of collateral
+    /// to cover r of debt gives (M - r (1 + p)(1 - h)) / (D - r) = T, so r = (T D - M) / (T - (1 + p)(1 - h)).
+    function _sizeKick(VaultId vault, address asset, uint256 index) internal view returns (Kick memory) {
+        CollateralAuctionConfig memory cfg = _configs[asset];
+        if (address(cfg.curve) == address(0)) revert AuctionNotConfigured(asset);
+        uint256 existing = _active[vault][asset];
+        if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
+
+        IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(vault);
+        uint256 hf = RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
+        if (hf >= WAD) revert VaultNotLiquidatable(vault, hf);
+        AuctionParameters memory p = _params;
+        _checkMarginCall(vault, hf, p);
+
+        IVaultEngine.AssetHealth memory a;
+        for (uint256 i; i < health.assets.length; ++i) {
+            if (health.assets[i].asset == asset) a = health.assets[i];
+        }
+        if (a.amount == 0) revert AssetNotInVault(vault, asset);
+
+        KickInputs memory x;
+        x.price = Math.mulDiv(a.price, WAD, health.basePrice);
+        x.unit = _unit(asset);
+        x.amount = a.amount;
+        x.debt = health.debt;
+        x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
+        x.scaledVault = engine.scaledDebtOf(vault);
+        x.index = index;
+        Kick memory k = _sizeAuction(x, cfg, p);
+        if (k.debt == 0) revert NothingToLiquidate(vault, asset);
+        return k;
+    }
+
+    /// @dev Figures gathered for sizing one auction.
+    struct KickInputs {
+        uint256 price; // [wad base per token]
+        uint256 unit; // 10 ** collateral decimals
+        uint256 amount; // collateral held [token units]
+        uint256 debt; // vault debt [base units]
+        uint256 toCover; // debt that restores the target HF [base units]
+        uint256 scaledVault; // vault scaled debt
+        uint256 index; // borrow index [ray]
+    }
+
+    /// @dev Applies the capacity and dust limits to the debt to cover, then sizes penalty, lot and top.
+    function _sizeAuction(
+        KickInputs memory x,
+        CollateralAuctionConfig memory cfg,
+        AuctionParameters memory p
+    ) internal view returns (Kick memory k) {
+        uint256 r = x.toCover;
+        // Never start below dust (unless that is all there is), never leave dusty debt behind.
+        uint256 dustDebt = Math.mulDiv(p.dust, WAD, WAD + cfg.penalty, Math.Rounding.Ceil);
+        if (r < dustDebt) r = dustDebt;
+        if (r > x.debt || x.debt - r < engine.minDebt()) r = x.debt;
+        // This collateral alone covers at most its value / (1 + penalty).
+        uint256 capacity = Math.mulDiv(_toBaseDown(x.amount, x.price, x.unit), WAD, WAD + cfg.penalty);
+        if (r > capacity) r = capacity;
+
+        k.debt = r;
+        k.penalty = Math.mulDiv(r, cfg.penalty, WAD, Math.Rounding.Ceil);
+        k.scaledDebt = r == x.debt ? x.scaledVault : Math.min(x.scaledVault, RiskMath.toScaledUp(r, x.index));
+        // Lot: enough collateral to cover the tab even if the market sits below the oracle.
+        uint256 lotValue = Math.mulDiv(k.debt + k.penalty, p.lotBuffer, WAD, Math.Rounding.Ceil);
+        k.lot = _toCollateralUp(lotValue, x.price, x.unit);
+        if (k.lot >= x.amount || _toBaseDown(x.amount - k.lot, x.price, x.unit) < p.dust) k.lot = x.amount;
+        k.top = Math.mulDiv(x.price, cfg.startBuffer, WAD);
+    }
+
+    /// @dev r = (T D - M) / (T - (1 + p)(1 - h)) in base units, rounded up; the whole debt when no
+    /// partial sale of this collateral can restore the target (T <= (1 + p)(1 - h)).
+    function _debtToCover(
+        IVaultEngine.HealthBreakdown memory health,
+        uint256 haircut,
+        uint256 penalty,
+        uint256 target,
+        uint256 debt
+    ) internal view returns (uint256) {
+        uint256 kept = Math.mulDiv(WAD + penalty, WAD - haircut, WAD);
+        if (target <= kept) return debt;
+        uint256 shortfall = Math.mulDiv(target, health.debtValue, WAD, Math.Rounding.Ceil) - health.maintenanceValue;
+        uint256 rValue = Math.mulDiv(shortfall, WAD, target - kept, Math.Rounding.Ceil);
+        return Math.mulDiv(rValue, BASE_UNIT, health.basePrice, Math.Rounding.Ceil);
+    }
+
+    function _checkMarginCall(VaultId vault, uint256 hf, AuctionParameters memory p) internal view {
+        if (p.cureWindow == 0 || hf < p.hardFloor) return;
+        uint256 flaggedAt = engine.marginCallOf(vault);
+        if (flaggedAt == 0) revert MarginCallRequired(vault);
+        if (block.timestamp < flaggedAt + p.cureWindow) revert CureWindowActive(vault, flaggedAt + p.cureWindow);
+    }
+
+    // ------------------------------------------------------------------ take
+
+    /// @dev Outcome of a take, computed and applied to storage before any external call.
+    struct Settlement {
+        uint256 collateral; // [token units]
+        uint256 paid; // [base units]
+        uint256 price; // [wad]
+        uint256 debtPaid; // [base units]
+        uint256 scaledPaid; // [scaled]
+        uint256 penaltyPaid; // [base units]
+        uint256 tabLeft; // [base units]
+        bool done;
+        Auction left; // the auction after the take
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function take(
+        uint256 auctionId,
+        uint256 maxCollateral,
+        uint256 maxPrice,
+        address receiver,
+        bytes calldata data
+    ) external nonReentrant returns (uint256 collateral, uint256 paid) {
+        if (receiver == address(0)) revert ZeroAddress();
+        Settlement memory t = _settle(auctionId, maxCollateral, maxPrice);
+        Auction memory left = t.left;
+
+        // Interactions: collateral out, optional flash callback, then payment in.
+        engine.payOutCollateral(left.asset, receiver, t.collateral);
+        if (data.length != 0) {
+            _checkCallbackReceiver(receiver, left.asset);
+            engine.setCallbackLock(true);
+            IAuctionTakeCallback(receiver).onAuctionTake(msg.sender, auctionId, t.collateral, t.paid, data);
+            engine.setCallbackLock(false);
+        }
+        if (t.debtPaid != 0) {
+            baseAsset.safeTransferFrom(msg.sender, address(pool), t.debtPaid);
+            engine.repayAuctionDebt(t.debtPaid, t.scaledPaid, msg.sender);
+        }
+        if (t.penaltyPaid != 0) baseAsset.safeTransferFrom(msg.sender, _fund(), t.penaltyPaid);
+
+        emit AuctionTaken(
+            auctionId,
+            left.vault,
+            msg.sender,
+            receiver,
+            t.collateral,
+            t.paid,
+            t.price,
+            left.lot,
+            t.tabLeft
+        );
+        if (t.done) {
+            engine.returnFromAuction(left.vault, left.asset, left.lot, left.scaledDebt);
+            emit AuctionSettled(auctionId, left.vault, left.lot, left.scaledDebt, left.penalty);
+        }
+        return (t.collateral, t.paid);
+    }
+
+    /// @dev Checks, prices and applies a take to storage. Payments cover the debt first, then the penalty.
+    function _settle(
+        uint256 auctionId,
+        uint256 maxCollateral,
+        uint256 maxPrice
+    ) internal returns (Settlement memory t) {
+        Auction storage a = _auctions[auctionId];
+        uint256 lot = a.lot;
+        if (lot == 0) revert AuctionNotActive(auctionId);
+        t.price = _currentPrice(auctionId, a);
+        if (t.price > maxPrice) revert TakePriceTooHigh(auctionId, t.price, maxPrice);
+
+        uint256 index = pool.accrueInterest();
+        uint256 debtNow = RiskMath.toDebtUp(a.scaledDebt, index);
+        (t.collateral, t.paid) = _quote(auctionId, a, lot, debtNow + a.penalty, maxCollateral, t.price);
+        t.debtPaid = Math.min(t.paid, debtNow);
+        t.penaltyPaid = t.paid - t.debtPaid;
+        t.scaledPaid = t.debtPaid == debtNow ? a.scaledDebt : RiskMath.toScaledDown(t.debtPaid, index);
+        a.lot = uint128(lot - t.collateral);
+        a.scaledDebt -= uint128(t.scaledPaid);
+        a.penalty -= uint128(t.penaltyPaid);
+        t.left = a;
+        t.done = t.left.lot == 0 || (t.left.scaledDebt == 0 && t.left.penalty == 0);
+        if (t.done) {
+            delete _auctions[auctionId];
+            _active[t.left.vault][t.left.asset] = 0;
+        } else {
+            t.tabLeft = RiskMath.toDebtUp(t.left.scaledDebt, index) + t.left.penalty;
+        }
+    }
+
+    /// @dev Collateral and payment of a take of up to `maxCollateral` at `price`, applying the dust
+    /// rules: a partial take may not leave a tab below dust (it is cut to leave exactly dust, as in
+    /// MakerDAO's Clipper), nor a lot worth less than dust (take the whole lot instead).
+    function _quote(
+        uint256 auctionId,
+        Auction memory a,
+        uint256 lot,
+        uint256 tab,
+        uint256 maxCollateral,
+        uint256 price
+    ) internal view returns (uint256 collateral, uint256 owe) {
+        uint256 unit = _unit(a.asset);
+        collateral = Math.min(maxCollateral, lot);
+        owe = _toBaseUp(collateral, price, unit);
+        if (owe >= tab) {
+            // Covers the whole tab: pay the tab, get the collateral it buys (rounded down).
+            owe = tab;
+            collateral = Math.min(lot, _toCollateralDown(tab, price, unit));
+        } else if (collateral < lot) {
+            uint256 dust = _params.dust;
+            if (tab - owe < dust) {
+                if (tab <= dust) revert TakeWouldLeaveDustTab(auctionId, tab - owe, dust);
+                owe = tab - dust;
+                collateral = _toCollateralDown(owe, price, unit);
+            }
+            uint256 lotLeft = lot - collateral;
+            if (_toBaseDown(lotLeft, price, unit) < dust) revert TakeWouldLeaveDustLot(auctionId, lotLeft, dust);
+        }
+        if (collateral == 0 || owe == 0) revert ZeroTake(auctionId);
+    }
+
+    function _checkCallbackReceiver(address receiver, address asset) internal view {
+        if (
+            receiver == address(engine) ||
+            receiver == address(pool) ||
+            receiver == address(this) ||
+            receiver == address(baseAsset) ||
+            receiver == asset ||
+            receiver == _fund()
+        ) revert InvalidCallbackReceiver(receiver);
+    }
+
+    // ------------------------------------------------------------------ reset
+
+    /// @inheritdoc IAuctionHouse
+    function reset(uint256 auctionId, address keeper) external nonReentrant {
+        if (keeper == address(0)) revert ZeroAddress();
+        Auction storage a = _auctions[auctionId];
+        if (a.lot == 0) revert AuctionNotActive(auctionId);
+        CollateralAuctionConfig memory cfg = _configs[a.asset];
+        uint256 age = block.timestamp - a.startedAt;
+        uint256 price = cfg.curve.price(a.top, age);
+        if (!_needsReset(cfg, a.top, age, price)) revert AuctionDoesNotNeedReset(auctionId, price, age);
+
+        uint256 index = pool.accrueInterest();
+        uint256 top = Math.mulDiv(_oraclePriceInBase(a.asset), cfg.startBuffer, WAD);
+        a.top = uint128(top);
+        a.startedAt = uint64(block.timestamp);
+        uint256 reward = _payKeeper(keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
+        emit AuctionReset(auctionId, keeper, top, reward);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IAuctionHouse
+    function auction(uint256 auctionId) external view returns (Auction memory) {
+        return _auctions[auctionId];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function auctionStatus(uint256 auctionId) external view returns (AuctionStatus memory s) {
+        Auction memory a = _auctions[auctionId];
+        if (a.lot == 0) return s;
+        CollateralAuctionConfig memory cfg = _configs[a.asset];
+        uint256 age = block.timestamp - a.startedAt;
+        s.active = true;
+        s.vault = a.vault;
+        s.asset = a.asset;
+        s.lot = a.lot;
+        s.debt = RiskMath.toDebtUp(a.scaledDebt, pool.currentBorrowIndex());
+        s.penalty = a.penalty;
+        s.tab = s.debt + a.penalty;
+        s.price = cfg.curve.price(a.top, age);
+        s.top = a.top;
+        s.startedAt = a.startedAt;
+        s.needsReset = _needsReset(cfg, a.top, age, s.price);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function activeAuctionOf(VaultId vault, address asset) external view returns (uint256) {
+        return _active[vault][asset];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function canKick(VaultId vault, address asset) external view returns (bool ok, bytes4 reason) {
+        try this.previewKick(vault, asset) returns (Kick memory) {
+            return (true, bytes4(0));
+        } catch (bytes memory err) {
+            if (err.length >= 4) reason = bytes4(err);
+            return (false, reason);
+        }
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory found) {
+        uint256 last = Math.min(to, engine.vaultCount());
+        if (from == 0) from = 1;
+        if (from > last) return found;
+        VaultId[] memory scratch = new VaultId[](last - from + 1);
+        uint256 n;
+        for (uint256 id = from; id <= last; ++id) {
+            try engine.healthFactor(VaultId.wrap(id)) returns (uint256 hf) {
+                if (hf < WAD) scratch[n++] = VaultId.wrap(id);
+            } catch {}
+        }
+        found = new VaultId[](n);
+        for (uint256 i; i < n; ++i) found[i] = scratch[i];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function quoteTake(
+        uint256 auctionId,
+        uint256 maxCollateral,
+        uint256 marketPrice
+    ) external view returns (uint256 collateral, uint256 owe, int256 profit) {
+        Auction memory a = _auctions[auctionId];
+        if (a.lot == 0) revert AuctionNotActive(auctionId);
+        uint256 price = _currentPrice(auctionId, a);
+        uint256 tab = RiskMath.toDebtUp(a.scaledDebt, pool.currentBorrowIndex()) + a.penalty;
+        (collateral, owe) = _quote(auctionId, a, a.lot, tab, maxCollateral, price);
+        profit = int256(_toBaseDown(collateral, marketPrice, _unit(a.asset))) - int256(owe);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function collateralAuctionConfig(address asset) external view returns (CollateralAuctionConfig memory) {
+        return _configs[asset];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function auctionParameters() external view returns (AuctionParameters memory) {
+        return _params;
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @inheritdoc IAuctionHouse
+    function setCollateralAuctionConfig(address asset, CollateralAuctionConfig calldata config) external restricted {
+        if (engine.collateralConfig(asset).marketDepth == 0) revert AuctionNotConfigured(asset); // not listed
+        if (address(config.curve) == address(0)) revert ZeroAddress();
+        _bound("penalty", config.penalty, MIN_PENALTY, MAX_PENALTY);
+        _bound("startBuffer", config.startBuffer, WAD, MAX_START_BUFFER);
+        _bound("resetPriceRatio", config.resetPriceRatio, MIN_RESET_PRICE_RATIO, MAX_RESET_PRICE_RATIO);
+        _bound("maxDuration", config.maxDuration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
+        _checkIncentive(asset, config.penalty, _params);
+        if (address(_configs[asset].curve) == address(0)) _configuredAssets.push(asset);
+        _configs[asset] = config;
+        emit CollateralAuctionConfigSet(asset, config);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function setAuctionParameters(AuctionParameters calldata params) external restricted {
+        _setAuctionParameters(params);
+    }
+
+    function _setAuctionParameters(AuctionParameters memory p) internal {
+        _bound("targetHealthFactor", p.targetHealthFactor, MIN_TARGET_HEALTH_FACTOR, MAX_TARGET_HEALTH_FACTOR);
+        _bound("hardFloor", p.hardFloor, MIN_HARD_FLOOR, WAD);
+        _bound("lotBuffer", p.lotBuffer, WAD, MAX_LOT_BUFFER);
+        _bound("cureWindow", p.cureWindow, 0, MAX_CURE_WINDOW);
+        _bound("keeperChip", p.keeperChip, 0, MAX_KEEPER_CHIP);
+        _bound("dust", p.dust, 1, MAX_DUST);
+        for (uint256 i; i < _configuredAssets.length; ++i) {
+            address asset = _configuredAssets[i];
+            _checkIncentive(asset, _configs[asset].penalty, p);
+        }
+        _params = p;
+        emit AuctionParametersSet(p);
+    }
+
+    /// @dev The keeper incentive must stay below the penalty it is paid from, for a dust-sized tab
+    /// (where the flat tip weighs most) and, through the chip, for any larger tab.
+    function _checkIncentive(address asset, uint256 penalty, AuctionParameters memory p) internal pure {
+        uint256 penaltyAtDust = Math.mulDiv(p.dust, penalty, WAD + penalty);
+        uint256 incentiveAtDust = p.keeperTip + Math.mulDiv(p.dust, p.keeperChip, WAD, Math.Rounding.Ceil);
+        if (incentiveAtDust >= penaltyAtDust) revert IncentiveAbovePenalty(asset, incentiveAtDust, penaltyAtDust);
+        // Per unit of tab: chip < p / (1 + p).
+        if (Math.mulDiv(p.keeperChip, WAD + penalty, WAD) >= penalty) {
+            revert IncentiveAbovePenalty(asset, p.keeperChip, Math.mulDiv(penalty, WAD, WAD + penalty));
+        }
+    }
+
+    function _bound(bytes32 name, uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min) revert ParameterOutOfBounds(name, value, min);
+        if (value > max) revert ParameterOutOfBounds(name, value, max);
+    }
+
+    // ------------------------------------------------------------------ internal helpers
+
+    function _currentPrice(uint256 auctionId, Auction memory a) internal view returns (uint256 price) {
+        CollateralAuctionConfig memory cfg = _configs[a.asset];
+        uint256 age = block.timestamp - a.startedAt;
+        price = cfg.curve.price(a.top, age);
+        if (_needsReset(cfg, a.top, age, price)) revert AuctionNeedsReset(auctionId);
+    }
+
+    function _needsReset(
+        CollateralAuctionConfig memory cfg,
+        uint256 top,
+        uint256 age,
+        uint256 price
+    ) internal pure returns (bool) {
+        return age > cfg.maxDuration || price < Math.mulDiv(top, cfg.resetPriceRatio, WAD);
+    }
+
+    function _payKeeper(address keeper, uint256 tab) internal returns (uint256) {
+        AuctionParameters memory p = _params;
+        uint256 reward = p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD);
+        if (reward == 0) return 0;
+        return IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
+    }
+
+    function _oraclePriceInBase(address asset) internal view returns (uint256) {
+        uint256 assetPrice = engine.oracle().getPrice(asset);
+        uint256 basePrice = engine.oracle().getPrice(address(baseAsset));
+        return Math.mulDiv(assetPrice, WAD, basePrice);
+    }
+
+    function _fund() internal view returns (address fund) {
+        fund = pool.insuranceFund();
+        if (fund == address(0)) revert ZeroAddress();
+    }
+
+    function _unit(address asset) internal view returns (uint256) {
+        return 10 ** engine.collateralConfig(asset).decimals;
+    }
+
+    /// @dev Base units for `collateral` token units at `price` [wad base per token], rounded up.
+    function _toBaseUp(uint256 collateral, uint256 price, uint256 unit) internal view returns (uint256) {
+        return Math.mulDiv(collateral, price * BASE_UNIT, unit * WAD, Math.Rounding.Ceil);
+    }
+
+    function _toBaseDown(uint256 collateral, uint256 price, uint256 unit) internal view returns (uint256) {
+        return Math.mulDiv(collateral, price * BASE_UNIT, unit * WAD);
+    }
+
+    /// @dev Collateral units bought by `base` base units at `price`, rounded down (buyer gets less).
+    function _toCollateralDown(uint256 base, uint256 price, uint256 unit) internal view returns (uint256) {
+        return Math.mulDiv(base, unit * WAD, price * BASE_UNIT);
+    }
+
+    function _toCollateralUp(uint256 base, uint256 price, uint256 unit) internal view returns (uint256) {
+        return Math.mulDiv(base, unit * WAD, price * BASE_UNIT, Math.Rounding.Ceil);
+    }
+}
