@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { parseUnits } from "ethers";
-import type { AccountRef, AssetParams, DeployParameters } from "./parameters.js";
+import type { AccountRef, AssetParams, CurveParams, DeployParameters } from "./parameters.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEPLOYMENTS_DIR = path.join(HERE, "..", "deployments");
@@ -24,6 +24,10 @@ export const RISK_MANAGER_FUNCTIONS: Record<string, string[]> = {
   ],
   oracle: ["setTrackerParameters(uint64,uint32,uint32)"],
   pool: ["setReserveFactor(uint256)"],
+  auctionHouse: [
+    "setCollateralAuctionConfig(address,(address,uint64,uint64,uint64,uint32))",
+    "setAuctionParameters((uint64,uint64,uint64,uint32,uint64,uint128,uint128))",
+  ],
   rateModel: ["setParameters((uint64,uint64,uint64,uint64))"],
 };
 
@@ -51,6 +55,8 @@ export interface DeploymentRecord {
     insuranceFund: string;
     engine: string;
     lens: string;
+    auctionHouse: string;
+    curve: string;
   };
   baseAsset: TokenInfo;
   collaterals: TokenInfo[];
@@ -96,6 +102,17 @@ function feedConfig(a: AssetParams, feed: string) {
     minPrice: wad(a.feed.minPrice),
     maxPrice: wad(a.feed.maxPrice),
   };
+}
+
+async function deployCurve(ethers: HardhatEthers, curve: CurveParams, deployer: HardhatEthersSigner) {
+  switch (curve.kind) {
+    case "linear":
+      return ethers.deployContract("LinearCurve", [curve.duration], deployer);
+    case "exponential":
+      return ethers.deployContract("ExponentialCurve", [wad(curve.cut), curve.step], deployer);
+    case "stairstep":
+      return ethers.deployContract("StairstepCurve", [wad(curve.cut), curve.step], deployer);
+  }
 }
 
 export interface DeployOptions {
@@ -165,6 +182,25 @@ export async function deployBreakwater(
     deployer,
   );
   const lens = await ethers.deployContract("VaultLens", [await engine.getAddress()], deployer);
+  const liq = params.liquidation;
+  const curve = await deployCurve(ethers, liq.curve, deployer);
+  const auctionHouse = await ethers.deployContract(
+    "AuctionHouse",
+    [
+      managerAddress,
+      await engine.getAddress(),
+      {
+        targetHealthFactor: wad(liq.targetHealthFactor),
+        hardFloor: wad(liq.hardFloor),
+        lotBuffer: wad(liq.lotBuffer),
+        cureWindow: liq.cureWindow,
+        keeperChip: wad(liq.keeperChip),
+        keeperTip: parseUnits(liq.keeperTip, base.decimals),
+        dust: parseUnits(liq.dust, base.decimals),
+      },
+    ],
+    deployer,
+  );
   const addresses = {
     accessManager: managerAddress,
     oracle: await oracle.getAddress(),
@@ -173,6 +209,8 @@ export async function deployBreakwater(
     insuranceFund: await insuranceFund.getAddress(),
     engine: await engine.getAddress(),
     lens: await lens.getAddress(),
+    auctionHouse: await auctionHouse.getAddress(),
+    curve: await curve.getAddress(),
   };
   for (const [name, address] of Object.entries(addresses)) log(`${name.padEnd(15)} ${address}`);
 
@@ -193,6 +231,10 @@ export async function deployBreakwater(
 
   await send("pool.setEngine", pool.connect(deployer).setEngine(addresses.engine));
   await send("pool.setInsuranceFund", pool.connect(deployer).setInsuranceFund(addresses.insuranceFund));
+  await send("engine.setAuctionHouse", engine.connect(deployer).setAuctionHouse(addresses.auctionHouse));
+  // The engine pays bad debt and the auction house pays keepers out of the insurance fund.
+  await send("fund spender: engine", insuranceFund.connect(deployer).setSpender(addresses.engine, true));
+  await send("fund spender: auction house", insuranceFund.connect(deployer).setSpender(addresses.auctionHouse, true));
 
   const o = oracle.connect(deployer);
   await send(
@@ -223,6 +265,17 @@ export async function deployBreakwater(
         sizeCap: wad(r.sizeCap),
         marketDepth: wad(r.marketDepth),
         debtCeiling: parseUnits(r.debtCeiling, base.decimals),
+      }),
+    );
+    const au = c.params.auction;
+    await send(
+      `auction config ${c.params.symbol}`,
+      auctionHouse.connect(deployer).setCollateralAuctionConfig(c.token, {
+        curve: addresses.curve,
+        penalty: wad(au.penalty),
+        startBuffer: wad(au.startBuffer),
+        resetPriceRatio: wad(au.resetPriceRatio),
+        maxDuration: au.maxDuration,
       }),
     );
   }
@@ -297,6 +350,7 @@ export async function connectBreakwater(ethers: HardhatEthers, record: Deploymen
     insuranceFund: await ethers.getContractAt("InsuranceFund", record.contracts.insuranceFund, s),
     engine: await ethers.getContractAt("VaultEngine", record.contracts.engine, s),
     lens: await ethers.getContractAt("VaultLens", record.contracts.lens, s),
+    auctionHouse: await ethers.getContractAt("AuctionHouse", record.contracts.auctionHouse, s),
     baseToken: await ethers.getContractAt("MockERC20", record.baseAsset.address, s),
     collateralTokens: await Promise.all(record.collaterals.map((c) => ethers.getContractAt("MockERC20", c.address, s))),
   };

@@ -55,8 +55,38 @@ export interface AssetParams {
   feed: FeedParams;
 }
 
+export interface AuctionParams {
+  /** Charged on top of the debt covered, e.g. "0.08". */
+  penalty: string;
+  /** Start price = oracle price x startBuffer, e.g. "1.1". */
+  startBuffer: string;
+  /** Reset once the price is below start x ratio. */
+  resetPriceRatio: string;
+  /** Reset once older than this [s]. */
+  maxDuration: number;
+}
+
 export interface CollateralParams extends AssetParams {
   risk: RiskParams;
+  auction: AuctionParams;
+}
+
+export type CurveParams =
+  { kind: "linear"; duration: number } | { kind: "exponential" | "stairstep"; cut: string; step: number };
+
+export interface LiquidationParams {
+  targetHealthFactor: string;
+  hardFloor: string;
+  lotBuffer: string;
+  /** Cure window after a margin call [s]; 0 disables margin calls. */
+  cureWindow: number;
+  keeperChip: string;
+  /** Flat keeper tip, in base-asset units. */
+  keeperTip: string;
+  /** Smallest auction tab, in base-asset units. */
+  dust: string;
+  /** Price curve shared by every collateral. */
+  curve: CurveParams;
 }
 
 export interface DeployParameters {
@@ -85,6 +115,7 @@ export interface DeployParameters {
     sequencerFeed?: string;
     sequencerGracePeriod?: number;
   };
+  liquidation: LiquidationParams;
   collaterals: CollateralParams[];
 }
 
@@ -186,6 +217,40 @@ function asset(value: unknown, field: string, local: boolean): AssetParams {
   return result;
 }
 
+function auction(value: unknown, field: string): AuctionParams {
+  const o = obj(value, field);
+  return {
+    penalty: decimal(o, "penalty", field, 0.25),
+    startBuffer: decimal(o, "startBuffer", field, 2),
+    resetPriceRatio: decimal(o, "resetPriceRatio", field, 1),
+    maxDuration: int(o, "maxDuration", field, 300, 7 * 86400),
+  };
+}
+
+function curve(value: unknown, field: string): CurveParams {
+  const o = obj(value, field);
+  const kind = str(o, "kind", field);
+  if (kind === "linear") return { kind, duration: int(o, "duration", field, 60, 7 * 86400) };
+  if (kind === "exponential" || kind === "stairstep") {
+    return { kind, cut: decimal(o, "cut", field, 1), step: int(o, "step", field, 1, 3600) };
+  }
+  throw new ParameterError(`${field}.kind`, `expected "linear", "exponential" or "stairstep", got "${kind}"`);
+}
+
+function liquidation(value: unknown, field: string): LiquidationParams {
+  const o = obj(value, field);
+  return {
+    targetHealthFactor: decimal(o, "targetHealthFactor", field, 2),
+    hardFloor: decimal(o, "hardFloor", field, 1),
+    lotBuffer: decimal(o, "lotBuffer", field, 3),
+    cureWindow: int(o, "cureWindow", field, 0, 86400),
+    keeperChip: decimal(o, "keeperChip", field, 0.05),
+    keeperTip: decimal(o, "keeperTip", field),
+    dust: decimal(o, "dust", field),
+    curve: curve(o.curve, `${field}.curve`),
+  };
+}
+
 function risk(value: unknown, field: string): RiskParams {
   const o = obj(value, field);
   return {
@@ -215,7 +280,11 @@ export function parseDeployParameters(raw: unknown): DeployParameters {
   }
   const collaterals = o.collaterals.map((c, i) => {
     const field = `collaterals[${i}]`;
-    return { ...asset(c, field, local), risk: risk(obj(c, field).risk, `${field}.risk`) };
+    return {
+      ...asset(c, field, local),
+      risk: risk(obj(c, field).risk, `${field}.risk`),
+      auction: auction(obj(c, field).auction, `${field}.auction`),
+    };
   });
   const symbols = new Set<string>();
   for (const [i, c] of collaterals.entries()) {
@@ -255,6 +324,7 @@ export function parseDeployParameters(raw: unknown): DeployParameters {
       sequencerGracePeriod:
         orc.sequencerFeed === undefined ? undefined : int(orc, "sequencerGracePeriod", "oracle", 0, 86400),
     },
+    liquidation: liquidation(o.liquidation, "liquidation"),
     collaterals,
   };
 }
