@@ -12,7 +12,6 @@ import {IAuctionHouse, IAuctionTakeCallback} from "../interfaces/IAuctionHouse.s
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
-import {IPriceCurve} from "../interfaces/IPriceCurve.sol";
 import {VaultId} from "../libraries/Types.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 

@@ -31,6 +31,7 @@ library ChainlinkReader {
         bool success;
         uint256 size;
         uint256 gasBefore = gasleft();
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Scratch memory past the free pointer; only the first five words of the return data are
             // copied, so a return-data bomb cannot make us pay for memory expansion.

@@ -36,6 +36,7 @@ contract GasBurnerFeed {
     }
 
     function latestRoundData() external pure returns (uint80, int256, uint256, uint256, uint80) {
+        // solhint-disable-next-line no-inline-assembly
         assembly {
             invalid()
         }
@@ -60,6 +61,7 @@ contract ExpensiveFeed {
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
         bytes32 acc = bytes32(uint256(_answer));
         for (uint256 i; i < 3000; ++i) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 mstore(0, acc)
                 acc := keccak256(0, 32)
@@ -96,6 +98,7 @@ contract OracleGasProbe {
             abi.encodeCall(IBreakwaterOracle.tryGetPrice, (asset))
         );
         if (!ok) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(ret, 0x20), mload(ret))
             }

@@ -6,6 +6,7 @@ import {Vm} from "./Vm.sol";
 /// @notice Minimal test base: cheatcodes, assertions that revert with the values involved, and
 /// bounding helpers. forge-std is not installable here (see TOOLCHAIN.md), so we keep our own.
 abstract contract BaseTest {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     error AssertionFailed(string message);

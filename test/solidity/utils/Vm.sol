@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 /// @notice The subset of the standard cheatcodes (served by Hardhat 3's EDR) that our tests use.
+// solhint-disable-next-line interface-starts-with-i
 interface Vm {
     function warp(uint256 timestamp) external;
     function roll(uint256 blockNumber) external;
