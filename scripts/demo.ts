@@ -1,6 +1,7 @@
 // Interim `npm run demo` (until the cascade lab exists): the whole system on the in-process network,
 // five vaults with different collateral mixes and leverage, then a WETH price slide that pushes some
-// of them into margin shortfall.
+// of them into margin shortfall, then a keeper that flags them, waits out the cure window, kicks
+// Dutch auctions and buys the collateral at the oracle price.
 //   npx hardhat run scripts/demo.ts
 //   DEMO_JSON=1 npx hardhat run scripts/demo.ts          # JSON summary on stdout instead of tables
 //   DEMO_JSON=out.json npx hardhat run scripts/demo.ts   # tables on stdout, JSON summary written to out.json
@@ -67,7 +68,7 @@ const SHOCK_SYMBOL = "WETH";
 const STEPS = [-10n, -20n, -30n].map((pct) => ({ label: `${pct}%`, fraction: (pct * WAD) / 100n }));
 const LENDER_SUPPLY = "1000000";
 
-const { ethers, networkName } = await network.create();
+const { ethers, networkName, networkHelpers } = await network.create();
 const signers = await ethers.getSigners();
 const [deployer, lender] = signers;
 const owners: Record<string, HardhatEthersSigner> = {};
@@ -381,12 +382,133 @@ if (shortfalls.length === 0) throw new Error("demo invariant: no vault reached m
 const closing = shortfalls.map(
   ({ v, sum }) =>
     `vault ${v.id} is now in margin shortfall: HF ${formatHealthFactor(sum.healthFactor)} < 1` +
-    ` (since ${SHOCK_SYMBOL} ${since[v.id.toString()]}); liquidation auctions arrive with the liquidation module`,
+    ` (since ${SHOCK_SYMBOL} ${since[v.id.toString()]})`,
 );
 for (const line of closing) say(paint(line, "red"));
+say();
+
+// ---------------------------------------------------------------------------------------------
+// Liquidation: a keeper flags each vault in shortfall, waits out the cure window, kicks an auction
+// of the shocked collateral and buys the lot once the auction price has fallen to the oracle price.
+const keeper = signers[2 + PLANS.length];
+await s.fund(keeper, { [s.baseSymbol]: "1000000" });
+const auctionHouseAddress = await s.auctionHouse.getAddress();
+await s.tokens[s.baseSymbol].connect(keeper).approve(auctionHouseAddress, MAX_UINT256);
+// Seed the insurance fund so it can pay keeper incentives.
+await s.tokens[s.baseSymbol]
+  .connect(keeper)
+  .transfer(await s.insuranceFund.getAddress(), s.units(s.baseSymbol, "10000"));
+const params = await s.auctionHouse.auctionParameters();
+say(paint(`Keeper ${shortAddress(keeper.address)} liquidates (cure window ${params.cureWindow} s)`, "bold"));
+for (const { v } of shortfalls) await s.engine.connect(keeper).flagMarginCall(v.id);
+await networkHelpers.time.increase(Number(params.cureWindow) + 1);
+for (const symbol of [s.baseSymbol, ...s.collateralSymbols])
+  await s.setPrice(symbol, formatUnits(await s.feedPrice(symbol), 18));
+const liquidations = [];
+const badDebts = [];
+// Runs one auction of `asset` in vault `id`: kick, wait for the Dutch price to reach the oracle price, buy it all.
+async function auctionOnce(id: bigint, symbol: string) {
+  const asset = await s.tokens[symbol].getAddress();
+  const auctionId = (await s.auctionHouse.auctionCount()) + 1n;
+  const hfBefore = await s.engine.healthFactor(id);
+  const debtBefore = await s.engine.debtOf(id);
+  await s.auctionHouse.connect(keeper).kick(id, asset, keeper.address);
+  const started = await s.auctionHouse.auctionStatus(auctionId);
+  const oraclePrice = ((await s.feedPrice(symbol)) * WAD) / (await s.feedPrice(s.baseSymbol));
+  let status = started;
+  while (status.price > oraclePrice) {
+    await networkHelpers.time.increase(60);
+    status = await s.auctionHouse.auctionStatus(auctionId);
+  }
+  const baseBefore = await s.tokens[s.baseSymbol].balanceOf(keeper.address);
+  await s.auctionHouse.connect(keeper).take(auctionId, status.lot, status.price, keeper.address, "0x");
+  const paid = baseBefore - (await s.tokens[s.baseSymbol].balanceOf(keeper.address));
+  const hfAfter = await s.engine.healthFactor(id);
+  return {
+    id,
+    symbol,
+    auctionId,
+    started,
+    status,
+    paid,
+    hfBefore,
+    hfAfter,
+    debtBefore,
+    debtAfter: await s.engine.debtOf(id),
+  };
+}
+for (const { v } of shortfalls) {
+  // Collateral by collateral, largest value first, until the vault is healthy or has nothing left.
+  while ((await s.engine.healthFactor(v.id)) < WAD) {
+    const held = (await s.lens.vaultSummary(v.id)).collaterals;
+    if (held.length === 0) break;
+    const largest = [...held].sort((a, b) => (b.value > a.value ? 1 : b.value < a.value ? -1 : 0))[0];
+    const symbol = Object.keys(s.info).find((k) => s.info[k].address === largest.asset)!;
+    liquidations.push(await auctionOnce(v.id, symbol));
+  }
+  if ((await s.engine.collateralsOf(v.id)).length === 0 && (await s.engine.debtOf(v.id)) > 0n) {
+    const debt = await s.engine.debtOf(v.id);
+    const tx = await s.engine.connect(keeper).realiseBadDebt(v.id);
+    const receipt = await tx.wait();
+    const event = receipt!.logs
+      .map((log) => s.engine.interface.parseLog(log))
+      .find((e) => e?.name === "BadDebtRealised");
+    badDebts.push({
+      id: v.id,
+      debt,
+      covered: event!.args.covered as bigint,
+      socialised: event!.args.socialised as bigint,
+    });
+  }
+}
+say(
+  renderTable(
+    [
+      { header: "Vault" },
+      { header: "Auction" },
+      { header: "Lot", align: "right" },
+      { header: "Tab (USDC)", align: "right" },
+      { header: "Start price", align: "right" },
+      { header: "Bought at", align: "right" },
+      { header: "Paid (USDC)", align: "right" },
+      { header: "Debt before", align: "right" },
+      { header: "Debt after", align: "right" },
+      { header: "HF before", align: "right" },
+      { header: "HF after", align: "right" },
+    ],
+    liquidations.map((l) => [
+      `#${l.id}`,
+      `#${l.auctionId}`,
+      `${formatTokenAmount(l.started.lot, s.info[l.symbol].decimals)} ${l.symbol}`,
+      formatTokenAmount(l.started.tab, s.info[s.baseSymbol].decimals),
+      formatUsd(l.started.price),
+      formatUsd(l.status.price),
+      formatTokenAmount(l.paid, s.info[s.baseSymbol].decimals),
+      formatTokenAmount(l.debtBefore, s.info[s.baseSymbol].decimals),
+      formatTokenAmount(l.debtAfter, s.info[s.baseSymbol].decimals),
+      formatHealthFactor(l.hfBefore),
+      formatHealthFactor(l.hfAfter),
+    ]),
+  ),
+);
+for (const b of badDebts) {
+  const fmt = (x: bigint) => formatTokenAmount(x, s.info[s.baseSymbol].decimals);
+  say(
+    paint(
+      `vault ${b.id} has no collateral left but owes ${fmt(b.debt)} USDC: bad debt realised, ` +
+        `${fmt(b.covered)} covered by the insurance fund, ${fmt(b.socialised)} socialised to lenders`,
+      "yellow",
+    ),
+  );
+}
+for (const { v } of shortfalls) {
+  const hf = await s.engine.healthFactor(v.id);
+  if (hf < WAD) throw new Error(`demo invariant: vault ${v.id} still unhealthy (HF ${formatHealthFactor(hf)})`);
+}
+say(paint("Every vault that was in shortfall is healthy again or closed out.", "green"));
 const healthy = finalSummaries.length - shortfalls.length;
 say(
-  `${healthy} of ${finalSummaries.length} vaults remain healthy. Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  `${healthy} of ${finalSummaries.length} vaults never needed liquidation. Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
 );
 
 const summary = {
@@ -406,6 +528,23 @@ const summary = {
     since: since[v.id.toString()],
   })),
   closing,
+  liquidations: liquidations.map((l) => ({
+    vault: Number(l.id),
+    auction: Number(l.auctionId),
+    asset: l.symbol,
+    lot: formatUnits(l.started.lot, s.info[l.symbol].decimals),
+    tab: formatUnits(l.started.tab, s.info[s.baseSymbol].decimals),
+    boughtAt: formatUnits(l.status.price, 18),
+    paid: formatUnits(l.paid, s.info[s.baseSymbol].decimals),
+    healthFactorBefore: formatUnits(l.hfBefore, 18),
+    healthFactorAfter: formatUnits(l.hfAfter, 18),
+  })),
+  badDebt: badDebts.map((b) => ({
+    vault: Number(b.id),
+    debt: formatUnits(b.debt, s.info[s.baseSymbol].decimals),
+    covered: formatUnits(b.covered, s.info[s.baseSymbol].decimals),
+    socialised: formatUnits(b.socialised, s.info[s.baseSymbol].decimals),
+  })),
   elapsedSeconds: (Date.now() - started) / 1000,
 };
 if (jsonToStdout) console.log(toJson(summary));
