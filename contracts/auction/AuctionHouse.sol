@@ -114,6 +114,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (address(cfg.curve) == address(0)) revert AuctionNotConfigured(asset);
         uint256 existing = _active[vault][asset];
         if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
+        // While an auction runs, the vault's HF leaves out its lot (which exceeds the debt it covers),
+        // so sizing a second auction then would over-liquidate: one auction per vault at a time.
+        uint256 open = engine.openAuctionsOf(vault);
+        if (open != 0) revert VaultHasOpenAuction(vault, open);
 
         IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(vault);
         uint256 hf = RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
@@ -468,16 +472,13 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         emit AuctionParametersSet(p);
     }
 
-    /// @dev The keeper incentive must stay below the penalty it is paid from, for a dust-sized tab
-    /// (where the flat tip weighs most) and, through the chip, for any larger tab.
+    /// @dev The keeper incentive must stay below the penalty it is paid from. Incentives are paid only
+    /// for tabs of at least dust, where the flat tip weighs most; below it at dust size implies, for
+    /// tip >= 0, chip < p / (1 + p), so the share stays below the penalty for any larger tab too.
     function _checkIncentive(address asset, uint256 penalty, AuctionParameters memory p) internal pure {
         uint256 penaltyAtDust = Math.mulDiv(p.dust, penalty, WAD + penalty);
         uint256 incentiveAtDust = p.keeperTip + Math.mulDiv(p.dust, p.keeperChip, WAD, Math.Rounding.Ceil);
         if (incentiveAtDust >= penaltyAtDust) revert IncentiveAbovePenalty(asset, incentiveAtDust, penaltyAtDust);
-        // Per unit of tab: chip < p / (1 + p).
-        if (Math.mulDiv(p.keeperChip, WAD + penalty, WAD) >= penalty) {
-            revert IncentiveAbovePenalty(asset, p.keeperChip, Math.mulDiv(penalty, WAD, WAD + penalty));
-        }
     }
 
     function _bound(bytes32 name, uint256 value, uint256 min, uint256 max) internal pure {
@@ -503,8 +504,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         return age > cfg.maxDuration || price < Math.mulDiv(top, cfg.resetPriceRatio, WAD);
     }
 
+    /// @dev No incentive below a dust-sized tab: otherwise kicking and resetting tiny positions would
+    /// pay the flat tip over and over out of the insurance fund.
     function _payKeeper(address keeper, uint256 tab) internal returns (uint256) {
         AuctionParameters memory p = _params;
+        if (tab < p.dust) return 0;
         uint256 reward = p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD);
         if (reward == 0) return 0;
         return IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");

@@ -103,6 +103,8 @@ interface IAuctionHouse {
     error AuctionNotConfigured(address asset);
     error AuctionAlreadyActive(VaultId vault, address asset, uint256 auctionId);
     error AuctionNotActive(uint256 auctionId);
+    /// @notice The vault already has an auction running; liquidate it one auction at a time.
+    error VaultHasOpenAuction(VaultId vault, uint256 openAuctions);
     error AssetNotInVault(VaultId vault, address asset);
     error VaultNotLiquidatable(VaultId vault, uint256 healthFactor);
     /// @notice The vault must be flagged first (margin call) and its cure window must have passed.

@@ -19,7 +19,7 @@ const b32 = (s: string) => ethers.encodeBytes32String(s);
 // A function missing here makes the first test fail: classify it before shipping it.
 // ---------------------------------------------------------------------------------------------
 
-type ContractKey = "engine" | "pool" | "oracle" | "rateModel" | "insuranceFund";
+type ContractKey = "engine" | "pool" | "oracle" | "rateModel" | "insuranceFund" | "auctionHouse";
 
 type Access =
   /** (a) Permissionless or user-level: no governance gate (any own checks are listed in the reason). */
@@ -44,6 +44,8 @@ const AUCTION_HOUSE_ONLY: Access = { kind: "auctionHouseOnly" };
 
 const COLLATERAL_CONFIG = "(bool,uint8,uint64,uint64,uint64,uint64,uint64,uint64,uint128,uint128)";
 const FEED_CONFIG = "(address,address,uint32,uint32,uint64,uint128,uint128)";
+const AUCTION_CONFIG = "(address,uint64,uint64,uint64,uint32)";
+const AUCTION_PARAMETERS = "(uint64,uint64,uint64,uint32,uint64,uint128,uint128)";
 
 const ACCESS: Record<ContractKey, Record<string, Access>> = {
   engine: {
@@ -106,6 +108,20 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "setSpender(address,bool)": ADMIN,
     "setAuthority(address)": AUTHORITY_ONLY,
   },
+  auctionHouse: {
+    "kick(uint256,address,address)": pub(
+      "keepers kick any vault in margin shortfall past its cure window or below the hard floor (VaultNotLiquidatable, MarginCallRequired, CureWindowActive otherwise)",
+    ),
+    "take(uint256,uint256,uint256,address,bytes)": pub(
+      "anyone buys from an open auction at the current price, paying from their own balance (max-price guard)",
+    ),
+    "reset(uint256,address)": pub(
+      "keepers restart an auction that ran too long or fell too far (AuctionDoesNotNeedReset otherwise)",
+    ),
+    [`setCollateralAuctionConfig(address,${AUCTION_CONFIG})`]: RISK,
+    [`setAuctionParameters(${AUCTION_PARAMETERS})`]: RISK,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
 };
 
 const CONTRACT_KEYS = Object.keys(ACCESS) as ContractKey[];
@@ -122,6 +138,7 @@ function contractsOf(s: System): Record<ContractKey, BaseContract> {
     oracle: s.oracle,
     rateModel: s.rateModel,
     insuranceFund: s.insuranceFund,
+    auctionHouse: s.auctionHouse,
   };
 }
 
@@ -240,6 +257,58 @@ async function readConfig(s: System, asset: string) {
     c.marketDepth,
     c.debtCeiling,
   ];
+}
+
+/** Auction settings of one collateral as in deploy/parameters/hardhat.json, with overrides. */
+function auctionConfig(s: System, overrides: Partial<Record<string, bigint | string>> = {}) {
+  return {
+    curve: s.record.contracts.curve,
+    penalty: wad("0.08"),
+    startBuffer: wad("1.1"),
+    resetPriceRatio: wad("0.5"),
+    maxDuration: 7200n,
+    ...overrides,
+  };
+}
+
+/** Global liquidation settings as in deploy/parameters/hardhat.json, with overrides. */
+function auctionParameters(overrides: Partial<Record<string, bigint>> = {}) {
+  return {
+    targetHealthFactor: wad("1.1"),
+    hardFloor: wad("0.9"),
+    lotBuffer: wad("1.3"),
+    cureWindow: 600n,
+    keeperChip: wad("0.005"),
+    keeperTip: USDC(5),
+    dust: USDC(100),
+    ...overrides,
+  };
+}
+type AuctionParams = ReturnType<typeof auctionParameters>;
+
+const mulDivDown = (x: bigint, y: bigint, d: bigint) => (x * y) / d;
+const mulDivUp = (x: bigint, y: bigint, d: bigint) => (x * y + d - 1n) / d;
+
+/**
+ * AuctionHouse._checkIncentive, step by step: the IncentiveAbovePenalty arguments (incentive,
+ * penalty) a setter reverts with for `penalty` under `p`, or null when the pair is accepted.
+ */
+function incentiveError(penalty: bigint, p: AuctionParams): [bigint, bigint] | null {
+  const penaltyAtDust = mulDivDown(p.dust, penalty, WAD + penalty);
+  const incentiveAtDust = p.keeperTip + mulDivUp(p.dust, p.keeperChip, WAD);
+  if (incentiveAtDust >= penaltyAtDust) return [incentiveAtDust, penaltyAtDust];
+  if (mulDivDown(p.keeperChip, WAD + penalty, WAD) >= penalty) {
+    return [p.keeperChip, mulDivDown(penalty, WAD, WAD + penalty)];
+  }
+  return null;
+}
+
+async function readAuctionParameters(s: System) {
+  return [...(await s.auctionHouse.auctionParameters())];
+}
+
+async function readAuctionConfig(s: System, asset: string) {
+  return [...(await s.auctionHouse.collateralAuctionConfig(asset))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,6 +444,29 @@ describe("Governance: access control generated from the ABIs", function () {
     }
     expect(checked).to.equal(countAccess((a) => a.kind === "public"));
   });
+
+  it("the vault lens has no state-changing function (views only, no fallback, not a governed target)", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    // A state-changing function added to the lens fails here: classify it (and move the lens into
+    // ACCESS) or keep the lens read-only.
+    expect(
+      stateChangingFunctions(s.lens).map((f) => f.format("sighash")),
+      "state-changing functions of VaultLens",
+    ).to.deep.equal([]);
+    const functions = s.lens.interface.fragments.filter((f): f is FunctionFragment => f.type === "function");
+    expect(functions.map((f) => f.format("sighash")).sort()).to.include.members([
+      "engine()",
+      "liquidationPrice(uint256,address)",
+      "vaultSummary(uint256)",
+    ]);
+    for (const f of functions) expect(f.stateMutability, f.format("sighash")).to.be.oneOf(["view", "pure"]);
+    expect(s.lens.interface.fallback, "fallback").to.equal(null);
+    expect(s.lens.interface.receive, "receive").to.equal(false);
+    // Not access-managed, and the deployment maps nothing on it.
+    for (const name of ["authority", "setAuthority"]) expect(functions.map((f) => f.name)).to.not.include(name);
+    expect(RISK_MANAGER_FUNCTIONS["lens"]).to.equal(undefined);
+    expect(await s.lens.engine()).to.equal(await s.engine.getAddress());
+  });
 });
 
 describe("Governance: role separation", function () {
@@ -419,6 +511,19 @@ describe("Governance: role separation", function () {
           .to.emit(s.rateModel, "RateParametersSet")
           .withArgs(1000n, 2000n, 3000n, wad("0.5"));
       },
+      [`auctionHouse.setCollateralAuctionConfig(address,${AUCTION_CONFIG})`]: async () => {
+        const weth = await s.weth.getAddress();
+        const cfg = auctionConfig(s, { penalty: wad("0.1"), maxDuration: 3600n });
+        await expect(s.auctionHouse.setCollateralAuctionConfig(weth, cfg))
+          .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+          .withArgs(weth, Object.values(cfg));
+      },
+      [`auctionHouse.setAuctionParameters(${AUCTION_PARAMETERS})`]: async () => {
+        const p = auctionParameters({ cureWindow: 900n, dust: USDC(200) });
+        await expect(s.auctionHouse.setAuctionParameters(p))
+          .to.emit(s.auctionHouse, "AuctionParametersSet")
+          .withArgs(Object.values(p));
+      },
     };
   }
 
@@ -437,6 +542,7 @@ describe("Governance: role separation", function () {
       oracle: base.oracle.connect(rm),
       rateModel: base.rateModel.connect(rm),
       insuranceFund: base.insuranceFund.connect(rm),
+      auctionHouse: base.auctionHouse.connect(rm),
     };
     const token = await ethers.deployContract("MockERC20", ["New", "NEW", 18]);
     const calls = riskManagerCalls(s, await token.getAddress());
@@ -492,6 +598,7 @@ describe("Governance: role separation", function () {
       ["oracle.removeFeed", s.oracle, s.oracle.connect(rm).removeFeed(weth)],
       ["insuranceFund.setSpender", s.insuranceFund, s.insuranceFund.connect(rm).setSpender(rm.address, true)],
       ["insuranceFund.withdraw", s.insuranceFund, s.insuranceFund.connect(rm).withdraw(rm.address, 1n)],
+      ["engine.setAuctionHouse", s.engine, s.engine.connect(rm).setAuctionHouse(rm.address)],
     ];
     for (const [label, c, tx] of attempts) {
       await about(label, () =>
@@ -503,6 +610,7 @@ describe("Governance: role separation", function () {
     expect(await s.pool.insuranceFund()).to.equal(await s.insuranceFund.getAddress());
     expect(await s.insuranceFund.isSpender(rm.address)).to.equal(false);
     expect((await s.oracle.feedConfig(weth)).primary).to.equal(s.record.collaterals[0].feed);
+    expect(await s.engine.auctionHouse()).to.equal(await s.auctionHouse.getAddress());
   });
 
   it("GUARDIAN can call none of the restricted functions", async function () {
@@ -990,5 +1098,473 @@ describe("Governance: disabled collateral", function () {
     const after = await s.lens.vaultSummary(id);
     expect(after.borrowingPower).to.equal(before.borrowingPower);
     expect(after.maxBorrow).to.be.greaterThan(0n);
+  });
+});
+
+describe("Governance: auction house setter bounds", function () {
+  async function auctionBoundsFixture() {
+    const s = await deploySystem(ethers);
+    const token = await ethers.deployContract("MockERC20", ["Fresh", "FRESH", 18]);
+    return { s, fresh: await token.getAddress(), weth: await s.weth.getAddress() };
+  }
+
+  const MIN_TARGET_HF = wad("1.01");
+  const MAX_TARGET_HF = wad("2");
+  const MIN_HARD_FLOOR = wad("0.5");
+  const MAX_LOT_BUFFER = wad("3");
+  const MAX_CURE_WINDOW = 86_400n;
+  const MAX_KEEPER_CHIP = wad("0.05");
+  const MAX_DUST = USDC(1_000_000);
+  const MIN_PENALTY = wad("0.01");
+  const MAX_PENALTY = wad("0.25");
+  const MAX_START_BUFFER = wad("2");
+  const MIN_RESET_RATIO = wad("0.1");
+  const MAX_RESET_RATIO = wad("0.95");
+  const MIN_DURATION = 300n;
+  const MAX_DURATION = 7n * 86_400n;
+  const U32_MAX = 2n ** 32n - 1n;
+  const U64_MAX = 2n ** 64n - 1n;
+  const U128_MAX = 2n ** 128n - 1n;
+
+  it("the auction house's bound constants are the documented ones", async function () {
+    const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const ah = s.auctionHouse;
+    expect(await ah.MIN_TARGET_HEALTH_FACTOR()).to.equal(MIN_TARGET_HF);
+    expect(await ah.MAX_TARGET_HEALTH_FACTOR()).to.equal(MAX_TARGET_HF);
+    expect(await ah.MIN_HARD_FLOOR()).to.equal(MIN_HARD_FLOOR);
+    expect(await ah.MAX_LOT_BUFFER()).to.equal(MAX_LOT_BUFFER);
+    expect(await ah.MAX_CURE_WINDOW()).to.equal(MAX_CURE_WINDOW);
+    expect(await ah.MAX_KEEPER_CHIP()).to.equal(MAX_KEEPER_CHIP);
+    expect(await ah.MAX_DUST()).to.equal(MAX_DUST);
+    expect(await ah.MIN_PENALTY()).to.equal(MIN_PENALTY);
+    expect(await ah.MAX_PENALTY()).to.equal(MAX_PENALTY);
+    expect(await ah.MAX_START_BUFFER()).to.equal(MAX_START_BUFFER);
+    expect(await ah.MIN_RESET_PRICE_RATIO()).to.equal(MIN_RESET_RATIO);
+    expect(await ah.MAX_RESET_PRICE_RATIO()).to.equal(MAX_RESET_RATIO);
+    expect(await ah.MIN_AUCTION_DURATION()).to.equal(MIN_DURATION);
+    expect(await ah.MAX_AUCTION_DURATION()).to.equal(MAX_DURATION);
+    // The deployment applied hardhat.json.
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(auctionParameters()));
+    for (const t of [s.weth, s.wbtc, s.link]) {
+      const asset = await t.getAddress();
+      expect(await readAuctionConfig(s, asset)).to.deep.equal(Object.values(auctionConfig(s)));
+    }
+  });
+
+  // ------------------------------------------------------------------ setAuctionParameters
+
+  const parameterCases: [field: keyof AuctionParams, value: bigint, bound: bigint][] = [
+    ["targetHealthFactor", MIN_TARGET_HF - 1n, MIN_TARGET_HF],
+    ["targetHealthFactor", WAD, MIN_TARGET_HF],
+    ["targetHealthFactor", 0n, MIN_TARGET_HF],
+    ["targetHealthFactor", MAX_TARGET_HF + 1n, MAX_TARGET_HF],
+    ["targetHealthFactor", U64_MAX, MAX_TARGET_HF],
+    ["hardFloor", MIN_HARD_FLOOR - 1n, MIN_HARD_FLOOR],
+    ["hardFloor", 0n, MIN_HARD_FLOOR],
+    ["hardFloor", WAD + 1n, WAD],
+    ["lotBuffer", WAD - 1n, WAD],
+    ["lotBuffer", 0n, WAD],
+    ["lotBuffer", MAX_LOT_BUFFER + 1n, MAX_LOT_BUFFER],
+    ["cureWindow", MAX_CURE_WINDOW + 1n, MAX_CURE_WINDOW],
+    ["cureWindow", U32_MAX, MAX_CURE_WINDOW],
+    ["keeperChip", MAX_KEEPER_CHIP + 1n, MAX_KEEPER_CHIP],
+    ["keeperChip", U64_MAX, MAX_KEEPER_CHIP],
+    ["dust", 0n, 1n],
+    ["dust", MAX_DUST + 1n, MAX_DUST],
+    ["dust", U128_MAX, MAX_DUST],
+  ];
+
+  for (const [field, value, bound] of parameterCases) {
+    it(`setAuctionParameters and the constructor reject ${field} = ${value} (bound ${bound})`, async function () {
+      const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+      const p = auctionParameters({ [field]: value });
+      await expect(s.auctionHouse.setAuctionParameters(p))
+        .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+        .withArgs(b32(field), value, bound);
+      expect(await readAuctionParameters(s)).to.deep.equal(Object.values(auctionParameters()));
+      // The constructor applies the same bounds.
+      await expect(
+        ethers.deployContract("AuctionHouse", [
+          await s.accessManager.getAddress(),
+          await s.engine.getAddress(),
+          Object.values(p),
+        ]),
+      )
+        .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+        .withArgs(b32(field), value, bound);
+    });
+  }
+
+  it("setAuctionParameters checks the bounds in field order", async function () {
+    const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const allBad = auctionParameters({
+      targetHealthFactor: 0n,
+      hardFloor: 0n,
+      lotBuffer: 0n,
+      cureWindow: U32_MAX,
+      keeperChip: U64_MAX,
+      dust: 0n,
+    });
+    await expect(s.auctionHouse.setAuctionParameters(allBad))
+      .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+      .withArgs(b32("targetHealthFactor"), 0n, MIN_TARGET_HF);
+    await expect(s.auctionHouse.setAuctionParameters({ ...allBad, targetHealthFactor: wad("1.1") }))
+      .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+      .withArgs(b32("hardFloor"), 0n, MIN_HARD_FLOOR);
+    await expect(s.auctionHouse.setAuctionParameters({ ...allBad, targetHealthFactor: wad("1.1"), hardFloor: WAD }))
+      .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+      .withArgs(b32("lotBuffer"), 0n, WAD);
+  });
+
+  it("setAuctionParameters accepts every bound exactly and emits the stored values", async function () {
+    const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const upper = auctionParameters({
+      targetHealthFactor: MAX_TARGET_HF,
+      hardFloor: WAD,
+      lotBuffer: MAX_LOT_BUFFER,
+      cureWindow: MAX_CURE_WINDOW,
+      keeperChip: MAX_KEEPER_CHIP,
+      dust: MAX_DUST,
+    });
+    expect(incentiveError(wad("0.08"), upper)).to.equal(null);
+    await expect(s.auctionHouse.setAuctionParameters(upper))
+      .to.emit(s.auctionHouse, "AuctionParametersSet")
+      .withArgs(Object.values(upper));
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(upper));
+
+    // Lower bounds. Dust 1 is the coded bound, but with assets configured at an 8% penalty the
+    // penalty on a dust-sized tab must be at least one base unit: floor(14 * 0.08 / 1.08) = 1.
+    const lower = auctionParameters({
+      targetHealthFactor: MIN_TARGET_HF,
+      hardFloor: MIN_HARD_FLOOR,
+      lotBuffer: WAD,
+      cureWindow: 0n,
+      keeperChip: 0n,
+      keeperTip: 0n,
+      dust: 14n,
+    });
+    expect(incentiveError(wad("0.08"), lower)).to.equal(null);
+    await expect(s.auctionHouse.setAuctionParameters(lower))
+      .to.emit(s.auctionHouse, "AuctionParametersSet")
+      .withArgs(Object.values(lower));
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(lower));
+    const weth = await s.weth.getAddress();
+    await expect(s.auctionHouse.setAuctionParameters({ ...lower, dust: 13n }))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, 0n, 0n);
+    expect(incentiveError(wad("0.08"), { ...lower, dust: 13n })).to.deep.equal([0n, 0n]);
+
+    // Dust 1 itself: accepted by an auction house with no asset configured yet, which then cannot
+    // configure any asset until dust is raised.
+    const fresh = await ethers.deployContract("AuctionHouse", [
+      await s.accessManager.getAddress(),
+      await s.engine.getAddress(),
+      Object.values({ ...lower, dust: 1n }),
+    ]);
+    expect([...(await fresh.auctionParameters())]).to.deep.equal(Object.values({ ...lower, dust: 1n }));
+    await expect(fresh.setAuctionParameters({ ...upper, keeperTip: 0n, keeperChip: 0n, dust: 1n }))
+      .to.emit(fresh, "AuctionParametersSet")
+      .withArgs(Object.values({ ...upper, keeperTip: 0n, keeperChip: 0n, dust: 1n }));
+    await expect(fresh.setCollateralAuctionConfig(weth, auctionConfig(s, { penalty: MAX_PENALTY })))
+      .to.be.revertedWithCustomError(fresh, "IncentiveAbovePenalty")
+      .withArgs(weth, 0n, 0n);
+  });
+
+  it("setAuctionParameters: IncentiveAbovePenalty once tip + chip x dust reaches the penalty on a dust tab", async function () {
+    const { s, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const base = auctionParameters();
+    // Every configured asset has an 8% penalty: 100 USDC of tab carries floor(100e6 * 0.08 / 1.08).
+    const penaltyAtDust = mulDivDown(base.dust, wad("0.08"), WAD + wad("0.08"));
+    expect(penaltyAtDust).to.equal(7_407_407n);
+    const chipAtDust = mulDivUp(base.dust, base.keeperChip, WAD);
+    expect(chipAtDust).to.equal(500_000n);
+
+    // Tip + chip equal to the penalty: refused (the first configured asset, WETH, is named).
+    const reaching = auctionParameters({ keeperTip: penaltyAtDust - chipAtDust });
+    expect(incentiveError(wad("0.08"), reaching)).to.deep.equal([penaltyAtDust, penaltyAtDust]);
+    await expect(s.auctionHouse.setAuctionParameters(reaching))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, penaltyAtDust, penaltyAtDust);
+    // Above it: refused with the incentive as computed.
+    const above = auctionParameters({ keeperTip: USDC(10) });
+    const [incentive, penalty] = incentiveError(wad("0.08"), above)!;
+    expect(incentive).to.equal(USDC(10) + chipAtDust);
+    await expect(s.auctionHouse.setAuctionParameters(above))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, incentive, penalty);
+    // The chip at dust size rounds up: with dust 100.000001 USDC the chip is 0.500000005 USDC,
+    // counted as 500,001 units, so a tip that would fit under a rounded-down chip is refused.
+    const oddDust = USDC(100) + 1n;
+    const oddPenalty = mulDivDown(oddDust, wad("0.08"), WAD + wad("0.08"));
+    expect(oddPenalty).to.equal(7_407_407n);
+    const roundedUp = auctionParameters({ dust: oddDust, keeperTip: oddPenalty - 500_001n });
+    expect(incentiveError(wad("0.08"), roundedUp)).to.deep.equal([oddPenalty, oddPenalty]);
+    await expect(s.auctionHouse.setAuctionParameters(roundedUp))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, oddPenalty, oddPenalty);
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(base));
+
+    // One unit below: accepted.
+    const below = auctionParameters({ keeperTip: penaltyAtDust - chipAtDust - 1n });
+    expect(incentiveError(wad("0.08"), below)).to.equal(null);
+    await expect(s.auctionHouse.setAuctionParameters(below))
+      .to.emit(s.auctionHouse, "AuctionParametersSet")
+      .withArgs(Object.values(below));
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(below));
+  });
+
+  it("setAuctionParameters re-checks every configured asset and names the first one that fails", async function () {
+    const { s, fresh } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    await s.engine.listCollateral(fresh, collateralConfig());
+    await expect(s.auctionHouse.setCollateralAuctionConfig(fresh, auctionConfig(s, { penalty: wad("0.06") })))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(fresh, Object.values(auctionConfig(s, { penalty: wad("0.06") })));
+    // A tip that 8% covers at dust size and 6% does not.
+    const p = auctionParameters({ keeperTip: USDC(6) });
+    expect(incentiveError(wad("0.08"), p)).to.equal(null);
+    const expected = incentiveError(wad("0.06"), p)!;
+    expect(expected).to.deep.equal([USDC(6) + 500_000n, mulDivDown(USDC(100), wad("0.06"), wad("1.06"))]);
+    await expect(s.auctionHouse.setAuctionParameters(p))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(fresh, ...expected);
+    expect(await readAuctionParameters(s)).to.deep.equal(Object.values(auctionParameters()));
+  });
+
+  // ------------------------------------------------------------------ setCollateralAuctionConfig
+
+  const configCases: [field: string, value: bigint, bound: bigint][] = [
+    ["penalty", 0n, MIN_PENALTY],
+    ["penalty", MIN_PENALTY - 1n, MIN_PENALTY],
+    ["penalty", MAX_PENALTY + 1n, MAX_PENALTY],
+    ["penalty", U64_MAX, MAX_PENALTY],
+    ["startBuffer", 0n, WAD],
+    ["startBuffer", WAD - 1n, WAD],
+    ["startBuffer", MAX_START_BUFFER + 1n, MAX_START_BUFFER],
+    ["resetPriceRatio", 0n, MIN_RESET_RATIO],
+    ["resetPriceRatio", MIN_RESET_RATIO - 1n, MIN_RESET_RATIO],
+    ["resetPriceRatio", MAX_RESET_RATIO + 1n, MAX_RESET_RATIO],
+    ["resetPriceRatio", WAD, MAX_RESET_RATIO],
+    ["maxDuration", 0n, MIN_DURATION],
+    ["maxDuration", MIN_DURATION - 1n, MIN_DURATION],
+    ["maxDuration", MAX_DURATION + 1n, MAX_DURATION],
+    ["maxDuration", U32_MAX, MAX_DURATION],
+  ];
+
+  for (const [field, value, bound] of configCases) {
+    it(`setCollateralAuctionConfig rejects ${field} = ${value} (bound ${bound})`, async function () {
+      const { s, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+      await expect(s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { [field]: value })))
+        .to.be.revertedWithCustomError(s.auctionHouse, "ParameterOutOfBounds")
+        .withArgs(b32(field), value, bound);
+      expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(auctionConfig(s)));
+    });
+  }
+
+  it("setCollateralAuctionConfig: unlisted asset -> AuctionNotConfigured, zero curve -> ZeroAddress (in that order)", async function () {
+    const { s, fresh, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const usdc = await s.usdc.getAddress();
+    for (const asset of [fresh, usdc, ethers.ZeroAddress]) {
+      await expect(s.auctionHouse.setCollateralAuctionConfig(asset, auctionConfig(s)))
+        .to.be.revertedWithCustomError(s.auctionHouse, "AuctionNotConfigured")
+        .withArgs(asset);
+      // The listing check comes first, before the curve and the bounds.
+      await expect(
+        s.auctionHouse.setCollateralAuctionConfig(asset, auctionConfig(s, { curve: ethers.ZeroAddress, penalty: 0n })),
+      )
+        .to.be.revertedWithCustomError(s.auctionHouse, "AuctionNotConfigured")
+        .withArgs(asset);
+      expect((await s.auctionHouse.collateralAuctionConfig(asset)).curve).to.equal(ethers.ZeroAddress);
+    }
+    await expect(
+      s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { curve: ethers.ZeroAddress })),
+    ).to.be.revertedWithCustomError(s.auctionHouse, "ZeroAddress");
+    // The curve check comes before the bounds.
+    await expect(
+      s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { curve: ethers.ZeroAddress, penalty: 0n })),
+    ).to.be.revertedWithCustomError(s.auctionHouse, "ZeroAddress");
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(auctionConfig(s)));
+
+    // Once listed on the engine, the asset can be configured.
+    await s.engine.listCollateral(fresh, collateralConfig());
+    const cfg = auctionConfig(s);
+    await expect(s.auctionHouse.setCollateralAuctionConfig(fresh, cfg))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(fresh, Object.values(cfg));
+    expect(await readAuctionConfig(s, fresh)).to.deep.equal(Object.values(cfg));
+  });
+
+  it("setCollateralAuctionConfig accepts every bound exactly and emits the stored values", async function () {
+    const { s, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const upper = auctionConfig(s, {
+      penalty: MAX_PENALTY,
+      startBuffer: MAX_START_BUFFER,
+      resetPriceRatio: MAX_RESET_RATIO,
+      maxDuration: MAX_DURATION,
+    });
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, upper))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(weth, Object.values(upper));
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(upper));
+
+    // A 1% penalty cannot pay the default keeper incentive on a dust tab: lift it first.
+    const lower = auctionConfig(s, {
+      penalty: MIN_PENALTY,
+      startBuffer: WAD,
+      resetPriceRatio: MIN_RESET_RATIO,
+      maxDuration: MIN_DURATION,
+    });
+    const defaults = auctionParameters();
+    const expected = incentiveError(MIN_PENALTY, defaults)!;
+    expect(expected).to.deep.equal([USDC(5) + 500_000n, 990_099n]);
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, lower))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, ...expected);
+    await s.auctionHouse.setAuctionParameters(auctionParameters({ keeperTip: 0n, keeperChip: 0n }));
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, lower))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(weth, Object.values(lower));
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(lower));
+    // Other assets untouched.
+    expect(await readAuctionConfig(s, await s.wbtc.getAddress())).to.deep.equal(Object.values(auctionConfig(s)));
+  });
+
+  it("setCollateralAuctionConfig: IncentiveAbovePenalty from the smallest penalty the keeper incentive reaches", async function () {
+    const { s, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const p = auctionParameters();
+    // Smallest penalty whose dust-sized share exceeds tip + chip (5.5 USDC): search as the contract computes.
+    let lo = MIN_PENALTY;
+    let hi = MAX_PENALTY;
+    while (lo < hi) {
+      const mid = (lo + hi) / 2n;
+      if (incentiveError(mid, p) === null) hi = mid;
+      else lo = mid + 1n;
+    }
+    const threshold = lo;
+    expect(threshold).to.be.greaterThan(wad("0.058"));
+    expect(threshold).to.be.lessThan(wad("0.059"));
+    const atThreshold = auctionConfig(s, { penalty: threshold });
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, atThreshold))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(weth, Object.values(atThreshold));
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(atThreshold));
+
+    for (const penalty of [threshold - 1n, wad("0.05"), MIN_PENALTY]) {
+      const expected = incentiveError(penalty, p)!;
+      expect(expected[0]).to.equal(USDC(5) + 500_000n);
+      expect(expected[1]).to.equal(mulDivDown(p.dust, penalty, WAD + penalty));
+      expect(expected[0]).to.be.greaterThanOrEqual(expected[1]);
+      await expect(s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { penalty })))
+        .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+        .withArgs(weth, ...expected);
+    }
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(atThreshold));
+  });
+
+  it("IncentiveAbovePenalty when chip x (1 + p) >= p, with the arguments the contract computes", async function () {
+    const { s, weth } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    // No tip and the largest dust, so only the chip matters. With chip x (1 + p) >= p the chip at
+    // dust size is already >= the penalty at dust size, so the dust check (the first) is the one
+    // that fires: the per-unit check after it cannot be reached (see the report). The expected
+    // arguments follow the contract's order of checks.
+    const p = auctionParameters({ keeperTip: 0n, keeperChip: MAX_KEEPER_CHIP, dust: MAX_DUST });
+    await s.auctionHouse.setAuctionParameters(p);
+    // chip / (1 - chip) = 0.05 / 0.95: the largest penalty with chip x (1 + p) >= p.
+    const edge = mulDivDown(MAX_KEEPER_CHIP, WAD, WAD - MAX_KEEPER_CHIP);
+    for (const penalty of [MIN_PENALTY, wad("0.05"), edge]) {
+      expect(mulDivDown(MAX_KEEPER_CHIP, WAD + penalty, WAD)).to.be.greaterThanOrEqual(penalty);
+      const expected = incentiveError(penalty, p)!;
+      expect(expected).to.deep.equal([
+        mulDivUp(MAX_DUST, MAX_KEEPER_CHIP, WAD),
+        mulDivDown(MAX_DUST, penalty, WAD + penalty),
+      ]);
+      await expect(s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { penalty })))
+        .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+        .withArgs(weth, ...expected);
+    }
+    // Above the edge chip x (1 + p) < p, but the dust-sized penalty, rounded down, must still
+    // exceed the chip rounded up: the smallest accepted penalty sits a little above the edge.
+    let lo = edge;
+    let hi = MAX_PENALTY;
+    while (lo < hi) {
+      const mid = (lo + hi) / 2n;
+      if (incentiveError(mid, p) === null) hi = mid;
+      else lo = mid + 1n;
+    }
+    expect(lo).to.be.greaterThan(edge);
+    expect(lo - edge).to.be.lessThan(10n ** 7n);
+    expect(mulDivDown(MAX_KEEPER_CHIP, WAD + lo, WAD)).to.be.lessThan(lo);
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, auctionConfig(s, { penalty: lo - 1n })))
+      .to.be.revertedWithCustomError(s.auctionHouse, "IncentiveAbovePenalty")
+      .withArgs(weth, ...incentiveError(lo - 1n, p)!);
+    const accepted = auctionConfig(s, { penalty: lo });
+    await expect(s.auctionHouse.setCollateralAuctionConfig(weth, accepted))
+      .to.emit(s.auctionHouse, "CollateralAuctionConfigSet")
+      .withArgs(weth, Object.values(accepted));
+    expect(await readAuctionConfig(s, weth)).to.deep.equal(Object.values(accepted));
+
+    // The same pair reached from the other side: a chip set against configured 8% penalties.
+    // 0.08 / 1.08 = 0.0740...: above MAX_KEEPER_CHIP, so the bound refuses such a chip first.
+    expect(mulDivDown(MAX_KEEPER_CHIP, WAD + wad("0.08"), WAD)).to.be.lessThan(wad("0.08"));
+  });
+
+  // ------------------------------------------------------------------ engine.setAuctionHouse
+
+  it("engine.setAuctionHouse: set once at deployment; a second call fails even from the admin", async function () {
+    const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const current = await s.auctionHouse.getAddress();
+    expect(await s.engine.auctionHouse()).to.equal(current);
+    for (const next of [s.stranger.address, current]) {
+      await expect(s.engine.setAuctionHouse(next))
+        .to.be.revertedWithCustomError(s.engine, "AuctionHouseAlreadySet")
+        .withArgs(current);
+    }
+    await expect(s.engine.setAuctionHouse(ethers.ZeroAddress)).to.be.revertedWithCustomError(s.engine, "ZeroAddress");
+    expect(await s.engine.auctionHouse()).to.equal(current);
+    expect(
+      await s.accessManager.getTargetFunctionRole(await s.engine.getAddress(), selectorOf("setAuctionHouse(address)")),
+    ).to.equal(ROLES.ADMIN);
+  });
+
+  it("engine.setAuctionHouse on a fresh engine: admin only, zero refused, then exactly once", async function () {
+    const { s } = await networkHelpers.loadFixture(auctionBoundsFixture);
+    const engine = await ethers.deployContract("VaultEngine", [
+      await s.accessManager.getAddress(),
+      await s.pool.getAddress(),
+      await s.oracle.getAddress(),
+      USDC(100),
+      8,
+    ]);
+    expect(await engine.auctionHouse()).to.equal(ethers.ZeroAddress);
+    // With no auction house, the hooks refuse everyone.
+    await expect(engine.connect(s.stranger).setCallbackLock(true))
+      .to.be.revertedWithCustomError(engine, "OnlyAuctionHouse")
+      .withArgs(s.stranger.address);
+
+    const rm = await freshSigner(0);
+    await s.accessManager.grantRole(ROLES.RISK_MANAGER, rm.address, 0);
+    const guardian = await freshSigner(1);
+    await s.accessManager.grantRole(ROLES.GUARDIAN, guardian.address, 0);
+    for (const who of [rm, guardian, s.stranger]) {
+      await expect(engine.connect(who).setAuctionHouse(who.address))
+        .to.be.revertedWithCustomError(engine, "AccessManagedUnauthorized")
+        .withArgs(who.address);
+    }
+    await expect(engine.setAuctionHouse(ethers.ZeroAddress)).to.be.revertedWithCustomError(engine, "ZeroAddress");
+    expect(await engine.auctionHouse()).to.equal(ethers.ZeroAddress);
+
+    const house = s.keeper.address;
+    await expect(engine.setAuctionHouse(house)).to.emit(engine, "AuctionHouseSet").withArgs(house);
+    expect(await engine.auctionHouse()).to.equal(house);
+    for (const next of [s.stranger.address, house]) {
+      await expect(engine.setAuctionHouse(next))
+        .to.be.revertedWithCustomError(engine, "AuctionHouseAlreadySet")
+        .withArgs(house);
+    }
+    expect(await engine.auctionHouse()).to.equal(house);
+    // The hooks now answer to it, and to no one else.
+    await expect(engine.connect(s.stranger).setCallbackLock(true))
+      .to.be.revertedWithCustomError(engine, "OnlyAuctionHouse")
+      .withArgs(s.stranger.address);
+    await expect(engine.connect(s.keeper).setCallbackLock(false)).to.not.revert(ethers);
   });
 });
