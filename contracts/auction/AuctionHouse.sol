@@ -139,6 +139,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
         x.scaledVault = engine.scaledDebtOf(vault);
         x.index = index;
+        x.onlyCollateral = health.assets.length == 1;
         Kick memory k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
         return k;
@@ -153,6 +154,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 toCover; // debt that restores the target HF [base units]
         uint256 scaledVault; // vault scaled debt
         uint256 index; // borrow index [ray]
+        bool onlyCollateral; // the vault holds no other collateral
     }
 
     /// @dev Applies the capacity and dust limits to the debt to cover, then sizes penalty, lot and top.
@@ -168,7 +170,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (r > x.debt || x.debt - r < engine.minDebt()) r = x.debt;
         // This collateral alone covers at most its value / (1 + penalty).
         uint256 capacity = Math.mulDiv(_toBaseDown(x.amount, x.price, x.unit), WAD, WAD + cfg.penalty);
-        if (r > capacity) r = capacity;
+        // A vault's last position is seized even when worth less than one base unit (for one unit of
+        // debt, no keeper incentive): dust collateral must never keep bad debt from being realised.
+        if (r > capacity) r = capacity == 0 && x.onlyCollateral ? 1 : capacity;
 
         k.debt = r;
         k.penalty = Math.mulDiv(r, cfg.penalty, WAD, Math.Rounding.Ceil);

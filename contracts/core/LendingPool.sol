@@ -124,8 +124,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 index = _accrue();
         uint256 totalScaled = _ledger.totalScaledDebt;
         if (scaledDebt > totalScaled) revert WriteOffExceedsDebt(scaledDebt, totalScaled);
-        // Rounded up like a borrower's debt, but never more than the ledger's (rounded-down) total.
-        assets = Math.min(scaledDebt.mulDiv(index, RAY, Math.Rounding.Ceil), _toAssetsDown(totalScaled, index));
+        // Exactly what leaves totalAssets(): the ledger's rounded-down total before minus after.
+        assets = _toAssetsDown(totalScaled, index) - _toAssetsDown(totalScaled - scaledDebt, index);
         _ledger.totalScaledDebt = uint128(totalScaled - scaledDebt);
         emit BadDebtSocialised(assets, scaledDebt);
     }

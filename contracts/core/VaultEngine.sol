@@ -162,7 +162,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (held == 0) {
             address[] storage list = _collateralList[id];
             if (list.length >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
-            list.push(asset);
+            _addToList(id, asset);
         }
         position.amount = (held + amount).toUint128();
         emit CollateralDeposited(id, asset, msg.sender, amount);
@@ -357,7 +357,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (collateral != 0) {
             Position storage position = _positions[id][asset];
             // No TooManyCollaterals check: a return must never fail.
-            if (position.amount == 0) _collateralList[id].push(asset);
+            if (position.amount == 0) _addToList(id, asset);
             position.amount += collateral.toUint128();
         }
         if (scaledDebt != 0) {
@@ -738,6 +738,20 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         address heir = list[0];
         _positions[id][heir].scaledDebtAttributed += uint128(old);
         _scaledDebtBacked[heir] += old;
+    }
+
+    /// @dev Adds `asset` to the vault's list. Debt left on a vault without collateral has no attribution
+    /// (see _moveAttribution); the first collateral to arrive carries it again.
+    function _addToList(VaultId id, address asset) internal {
+        address[] storage list = _collateralList[id];
+        if (list.length == 0) {
+            uint256 orphaned = _vaults[id].scaledDebt;
+            if (orphaned != 0) {
+                _positions[id][asset].scaledDebtAttributed += uint128(orphaned);
+                _scaledDebtBacked[asset] += orphaned;
+            }
+        }
+        list.push(asset);
     }
 
     function _removeFromList(VaultId id, address asset) internal {

@@ -68,7 +68,7 @@ interface ILendingPool is IERC4626 {
 
     /// @notice Engine only: removes `scaledDebt` from the ledger without repayment (bad debt that the
     /// insurance fund could not cover); lenders absorb it through a lower share price.
-    /// @return assets The debt written off [base units, rounded up].
+    /// @return assets The debt written off: exactly the drop in `totalAssets()` [base units].
     function socialiseBadDebt(uint256 scaledDebt) external returns (uint256 assets);
 
     /// @notice Admin: sets the engine once (the engine is deployed after the pool).

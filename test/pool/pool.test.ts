@@ -636,8 +636,9 @@ describe("LendingPool", function () {
       const t = s.last + 90n * DAY;
       const p = predict(s, t);
       const writtenOff = 250n * unit;
-      const expectedAssets = min(mulDivUp(writtenOff, p.index, RAY), p.debt);
       const remainingDebt = ((600n * unit - writtenOff) * p.index) / RAY;
+      // Reported exactly as what leaves totalAssets: the ledger total before minus after, both rounded down.
+      const expectedAssets = p.debt - remainingDebt;
       const priceBefore = toAssetsDown(unit * V, p.totalAssets, p.totalSupply);
 
       await time.setNextBlockTimestamp(t);
@@ -649,9 +650,9 @@ describe("LendingPool", function () {
       expect(await pool.totalDebt()).to.equal(remainingDebt);
       const taAfter = s.cash + remainingDebt;
       expect(await pool.totalAssets()).to.equal(taAfter);
-      // Total assets fall by the written-off debt (the aggregate rounds down: at most 1 wei less).
-      expect(p.totalAssets - taAfter).to.be.lessThanOrEqual(expectedAssets);
-      expect(p.totalAssets - taAfter).to.be.greaterThanOrEqual(expectedAssets - 1n);
+      // Total assets fall by exactly the reported amount.
+      expect(p.totalAssets - taAfter).to.equal(expectedAssets);
+      expect(expectedAssets).to.be.lessThanOrEqual(mulDivUp(writtenOff, p.index, RAY));
       const priceAfter = toAssetsDown(unit * V, taAfter, p.totalSupply);
       expect(await pool.convertToAssets(unit * V)).to.equal(priceAfter);
       expect(priceAfter).to.be.lessThan(priceBefore);
