@@ -120,12 +120,25 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
-    function socialiseBadDebt(uint256 scaledDebt) external onlyEngine nonReentrant returns (uint256 assets) {
+    function socialiseBadDebt(
+        uint256 scaledDebt
+    ) external onlyEngine nonReentrant returns (uint256 assets, uint256 absorbedByFund) {
         uint256 index = _accrue();
         uint256 totalScaled = _ledger.totalScaledDebt;
         if (scaledDebt > totalScaled) revert WriteOffExceedsDebt(scaledDebt, totalScaled);
         // Exactly what leaves totalAssets(): the ledger's rounded-down total before minus after.
         assets = _toAssetsDown(totalScaled, index) - _toAssetsDown(totalScaled - scaledDebt, index);
+        // First loss with or without cash: burn the insurance fund's shares worth the write-off at the
+        // price before it (rounded up), so lenders bear only what those shares cannot absorb.
+        address fund = _insuranceFund;
+        if (fund != address(0) && assets != 0) {
+            uint256 burnt = Math.min(balanceOf(fund), _convertToShares(assets, Math.Rounding.Ceil));
+            if (burnt != 0) {
+                absorbedByFund = Math.min(assets, _convertToAssets(burnt, Math.Rounding.Floor));
+                _burn(fund, burnt);
+                emit InsuranceSharesBurnt(fund, burnt, absorbedByFund);
+            }
+        }
         _ledger.totalScaledDebt = uint128(totalScaled - scaledDebt);
         emit BadDebtSocialised(assets, scaledDebt);
     }

@@ -316,8 +316,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 pool.repay(covered, scaledCovered, fund);
             }
         }
-        // The rest is written off against lenders.
-        if (scaledDebt > scaledCovered) socialised = pool.socialiseBadDebt(scaledDebt - scaledCovered);
+        // The rest is written off: the fund's remaining pool shares absorb it first, then lenders.
+        if (scaledDebt > scaledCovered) {
+            (uint256 writtenOff, uint256 absorbed) = pool.socialiseBadDebt(scaledDebt - scaledCovered);
+            covered += absorbed;
+            socialised = writtenOff - absorbed;
+        }
         emit BadDebtRealised(id, msg.sender, covered, socialised);
     }
 

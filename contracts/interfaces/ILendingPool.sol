@@ -32,6 +32,8 @@ interface ILendingPool is IERC4626 {
     event Repaid(address indexed payer, uint256 assets, uint256 scaledDebt);
     /// @notice Debt removed from the ledger without repayment: lenders absorb `assets`.
     event BadDebtSocialised(uint256 assets, uint256 scaledDebt);
+    /// @notice The insurance fund's shares burnt to absorb `assets` of a write-off before lenders do.
+    event InsuranceSharesBurnt(address indexed fund, uint256 shares, uint256 assets);
 
     /// @notice RAY-scaled borrow index, as of the last accrual.
     function borrowIndex() external view returns (uint256);
@@ -66,10 +68,12 @@ interface ILendingPool is IERC4626 {
     /// already transferred to the pool from `payer`. Accrues first.
     function repay(uint256 assets, uint256 scaledDebt, address payer) external;
 
-    /// @notice Engine only: removes `scaledDebt` from the ledger without repayment (bad debt that the
-    /// insurance fund could not cover); lenders absorb it through a lower share price.
+    /// @notice Engine only: removes `scaledDebt` from the ledger without repayment (bad debt the insurance
+    /// fund could not pay in cash). The fund's pool shares absorb it first: shares worth up to the
+    /// write-off are burnt; lenders absorb the rest through a lower share price.
     /// @return assets The debt written off: exactly the drop in `totalAssets()` [base units].
-    function socialiseBadDebt(uint256 scaledDebt) external returns (uint256 assets);
+    /// @return absorbedByFund Part of `assets` borne by burning the insurance fund's shares [base units].
+    function socialiseBadDebt(uint256 scaledDebt) external returns (uint256 assets, uint256 absorbedByFund);
 
     /// @notice Admin: sets the engine once (the engine is deployed after the pool).
     function setEngine(address engine_) external;

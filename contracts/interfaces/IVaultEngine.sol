@@ -129,8 +129,8 @@ interface IVaultEngine {
     event SeizedForAuction(VaultId indexed id, address indexed asset, uint256 collateral, uint256 scaledDebt);
     /// @notice Unsold collateral and/or uncovered scaled debt moved back from an auction to the vault.
     event ReturnedFromAuction(VaultId indexed id, address indexed asset, uint256 collateral, uint256 scaledDebt);
-    /// @notice Bad debt of a vault without collateral: `covered` paid by the insurance fund, `socialised`
-    /// written off against lenders [base units].
+    /// @notice Bad debt of a vault without collateral: `covered` borne by the insurance fund (cash paid
+    /// in, plus pool shares burnt), `socialised` borne by lenders [base units].
     event BadDebtRealised(VaultId indexed id, address indexed caller, uint256 covered, uint256 socialised);
 
     // ------------------------------------------------------------------ vault actions
@@ -167,9 +167,10 @@ interface IVaultEngine {
     function clearMarginCall(VaultId id) external;
 
     /// @notice Anyone: realises the bad debt of a vault that has debt but no collateral and no open
-    /// auction. The insurance fund covers what it can; the rest lowers the pool's assets.
-    /// @return covered Paid by the insurance fund [base units].
-    /// @return socialised Written off against lenders [base units].
+    /// auction. The insurance fund covers what it can (cash, then its pool shares are burnt); only the
+    /// rest lowers the lenders' share price.
+    /// @return covered Borne by the insurance fund [base units].
+    /// @return socialised Borne by lenders [base units].
     function realiseBadDebt(VaultId id) external returns (uint256 covered, uint256 socialised);
 
     // ------------------------------------------------------------------ auction house hooks

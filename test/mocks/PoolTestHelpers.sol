@@ -48,9 +48,9 @@ contract PoolTestEngine {
         pool.repay(assets, scaledDebt, payer);
     }
 
-    function socialiseBadDebt(uint256 scaledDebt) external returns (uint256 assets) {
+    function socialiseBadDebt(uint256 scaledDebt) external returns (uint256 assets, uint256 absorbedByFund) {
         uint256 g = gasleft();
-        assets = pool.socialiseBadDebt(scaledDebt);
+        (assets, absorbedByFund) = pool.socialiseBadDebt(scaledDebt);
         lastPoolGas = g - gasleft();
     }
 }
