@@ -51,6 +51,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     uint256 public auctionCount;
     mapping(uint256 auctionId => Auction) internal _auctions;
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
+    /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
+    mapping(VaultId vault => uint256 auctionId) internal _blocking;
+    /// @dev Keeper incentive an auction may still pay (kick and resets together never exceed its penalty).
+    mapping(uint256 auctionId => uint256) internal _incentiveLeft;
 
     /// @dev Sizing of a new auction.
     struct Kick {
@@ -95,8 +99,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
             top: uint128(k.top)
         });
         _active[vault][asset] = auctionId;
+        if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
+        _incentiveLeft[auctionId] = k.penalty;
 
-        uint256 reward = _payKeeper(keeper, k.debt + k.penalty);
+        uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
         emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
     }
 
@@ -115,9 +121,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 existing = _active[vault][asset];
         if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
         // While an auction runs, the vault's HF leaves out its lot (which exceeds the debt it covers),
-        // so sizing a second auction then would over-liquidate: one auction per vault at a time.
-        uint256 open = engine.openAuctionsOf(vault);
-        if (open != 0) revert VaultHasOpenAuction(vault, open);
+        // so sizing a second auction then would over-liquidate: one auction per vault at a time. Dust-sized
+        // auctions do not block, so nobody can stall a vault's liquidation by kicking a tiny position.
+        uint256 blocking = _blocking[vault];
+        if (blocking != 0) revert VaultHasOpenAuction(vault, blocking);
 
         IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(vault);
         uint256 hf = RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
@@ -291,7 +298,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         t.done = t.left.lot == 0 || (t.left.scaledDebt == 0 && t.left.penalty == 0);
         if (t.done) {
             delete _auctions[auctionId];
+            delete _incentiveLeft[auctionId];
             _active[t.left.vault][t.left.asset] = 0;
+            if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
         } else {
             t.tabLeft = RiskMath.toDebtUp(t.left.scaledDebt, index) + t.left.penalty;
         }
@@ -355,7 +364,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 top = Math.mulDiv(_oraclePriceInBase(a.asset), cfg.startBuffer, WAD);
         a.top = uint128(top);
         a.startedAt = uint64(block.timestamp);
-        uint256 reward = _payKeeper(keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
+        uint256 reward = _payKeeper(auctionId, keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
         emit AuctionReset(auctionId, keeper, top, reward);
     }
 
@@ -388,6 +397,16 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @inheritdoc IAuctionHouse
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256) {
         return _active[vault][asset];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function blockingAuctionOf(VaultId vault) external view returns (uint256) {
+        return _blocking[vault];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function incentiveLeft(uint256 auctionId) external view returns (uint256) {
+        return _incentiveLeft[auctionId];
     }
 
     /// @inheritdoc IAuctionHouse
@@ -508,14 +527,16 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         return age > cfg.maxDuration || price < Math.mulDiv(top, cfg.resetPriceRatio, WAD);
     }
 
-    /// @dev No incentive below a dust-sized tab: otherwise kicking and resetting tiny positions would
-    /// pay the flat tip over and over out of the insurance fund.
-    function _payKeeper(address keeper, uint256 tab) internal returns (uint256) {
+    /// @dev No incentive below a dust-sized tab (kicking and resetting tiny positions would pay the flat
+    /// tip over and over), and an auction's kick and resets together never pay more than its penalty
+    /// (resetting an auction nobody takes cannot farm the insurance fund).
+    function _payKeeper(uint256 auctionId, address keeper, uint256 tab) internal returns (uint256 paid) {
         AuctionParameters memory p = _params;
         if (tab < p.dust) return 0;
-        uint256 reward = p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD);
+        uint256 reward = Math.min(p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD), _incentiveLeft[auctionId]);
         if (reward == 0) return 0;
-        return IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
+        paid = IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
+        _incentiveLeft[auctionId] -= paid;
     }
 
     function _oraclePriceInBase(address asset) internal view returns (uint256) {

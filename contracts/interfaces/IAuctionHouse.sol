@@ -36,7 +36,9 @@ interface IAuctionTakeCallback {
 ///    debt and no collateral).
 /// 5. `reset` (permissionless) restarts an auction that ran too long or whose price fell too far.
 /// Keepers who kick or reset are paid a flat tip plus a share of the tab by the insurance fund;
-/// bounds keep that incentive below the penalty for any auction, so self-liquidation never pays.
+/// bounds keep that incentive below the penalty of a dust-sized auction, no incentive is paid below dust,
+/// and an auction's kick and resets together never pay more than its penalty, so self-liquidation and
+/// reset farming never pay.
 /// Prices in this contract are in base-asset whole units per whole collateral token [wad].
 interface IAuctionHouse {
     /// @notice Auction settings of one collateral.
@@ -103,8 +105,8 @@ interface IAuctionHouse {
     error AuctionNotConfigured(address asset);
     error AuctionAlreadyActive(VaultId vault, address asset, uint256 auctionId);
     error AuctionNotActive(uint256 auctionId);
-    /// @notice The vault already has an auction running; liquidate it one auction at a time.
-    error VaultHasOpenAuction(VaultId vault, uint256 openAuctions);
+    /// @notice The vault already has an auction (with a tab of at least dust) running: one at a time.
+    error VaultHasOpenAuction(VaultId vault, uint256 auctionId);
     error AssetNotInVault(VaultId vault, address asset);
     error VaultNotLiquidatable(VaultId vault, uint256 healthFactor);
     /// @notice The vault must be flagged first (margin call) and its cure window must have passed.
@@ -186,6 +188,10 @@ interface IAuctionHouse {
     function auctionStatus(uint256 auctionId) external view returns (AuctionStatus memory);
     /// @notice Open auction of `asset` in `vault`, 0 if none.
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256);
+    /// @notice The vault's open auction that blocks further kicks of it (tab >= dust), 0 if none.
+    function blockingAuctionOf(VaultId vault) external view returns (uint256);
+    /// @notice Keeper incentive auction `auctionId` may still pay on resets [base units].
+    function incentiveLeft(uint256 auctionId) external view returns (uint256);
     /// @notice Can `asset` of `vault` be kicked now? When not, `reason` is the error selector a kick would hit.
     function canKick(VaultId vault, address asset) external view returns (bool ok, bytes4 reason);
     /// @notice Vaults among ids [from, to] with HF < 1 (skipping vaults whose prices are unavailable).

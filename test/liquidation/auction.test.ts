@@ -929,7 +929,7 @@ describe("Liquidation: auctions", function () {
         for (const other of [weth, wbtc, link].filter((x) => x !== asset)) {
           await expect(s.auctionHouse.kick(id, other, s.keeper.address))
             .to.be.revertedWithCustomError(s.auctionHouse, "VaultHasOpenAuction")
-            .withArgs(id, 1n);
+            .withArgs(id, auctionId);
         }
         expect(await s.engine.openAuctionsOf(id)).to.equal(1n);
         await expectLedgerReconciles(s);

@@ -374,9 +374,12 @@ contract LiquidationTest is SystemBase {
         (bool ok, ) = auctionHouse.canKick(v2, asset2);
         uint256 a2 = ok ? _kick(v2, asset2) : 0;
         _assertLedger("after kick 2");
-        // A second kick on a vault with an open auction is refused.
-        (ok, ) = auctionHouse.canKick(v1, collaterals[(seed + 1) % 3]);
-        assertFalse(ok, "second auction on one vault");
+        // A second kick on a vault whose open auction has a tab of at least dust is refused (a dust-sized
+        // auction does not block, so a tiny position cannot stall the vault's liquidation).
+        if (auctionHouse.blockingAuctionOf(v1) != 0) {
+            (ok, ) = auctionHouse.canKick(v1, collaterals[(seed + 1) % 3]);
+            assertFalse(ok, "second auction on one vault");
+        }
 
         _randomTakes(a1, a2, seed, 12);
         _closeAuction(a1);
