@@ -12,6 +12,7 @@ import {IAuctionHouse, IAuctionTakeCallback} from "../interfaces/IAuctionHouse.s
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {ICircuitBreaker, Action} from "../interfaces/ICircuitBreaker.sol";
 import {VaultId} from "../libraries/Types.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 
@@ -48,6 +49,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     mapping(address asset => CollateralAuctionConfig) internal _configs;
     address[] internal _configuredAssets;
 
+    /// @notice Pauses, breakers and the liquidation throttle; address(0) until wired (then no checks).
+    ICircuitBreaker public circuitBreaker;
+    /// @dev Debt each open auction holds against the throttle's caps, released when it settles.
+    mapping(uint256 auctionId => uint256) internal _throttledDebt;
+
     uint256 public auctionCount;
     mapping(uint256 auctionId => Auction) internal _auctions;
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
@@ -63,6 +69,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 scaledDebt; // [scaled]
         uint256 penalty; // [base units]
         uint256 top; // [wad base per token]
+        uint256 value; // lot value at the oracle price [wad usd]
     }
 
     constructor(
@@ -84,6 +91,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @inheritdoc IAuctionHouse
     function kick(VaultId vault, address asset, address keeper) external nonReentrant returns (uint256 auctionId) {
         if (keeper == address(0)) revert ZeroAddress();
+        ICircuitBreaker breaker = circuitBreaker;
+        // A kick reads the price: it trips the price-drop breaker itself when the drop is there.
+        if (address(breaker) != address(0)) {
+            try breaker.trip(asset) {} catch {}
+        }
         uint256 index = pool.accrueInterest();
         Kick memory k = _sizeKick(vault, asset, index);
 
@@ -101,6 +113,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         _active[vault][asset] = auctionId;
         if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
         _incentiveLeft[auctionId] = k.penalty;
+        if (address(breaker) != address(0)) {
+            breaker.onAuctionStart(asset, k.debt, k.value);
+            _throttledDebt[auctionId] = k.debt;
+        }
 
         uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
         emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
@@ -131,6 +147,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (hf >= WAD) revert VaultNotLiquidatable(vault, hf);
         AuctionParameters memory p = _params;
         _checkMarginCall(vault, hf, p);
+        if (address(circuitBreaker) != address(0)) circuitBreaker.checkLiquidation(asset, hf < p.hardFloor);
 
         IVaultEngine.AssetHealth memory a;
         for (uint256 i; i < health.assets.length; ++i) {
@@ -140,6 +157,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
         KickInputs memory x;
         x.price = Math.mulDiv(a.price, WAD, health.basePrice);
+        x.priceUsd = a.price;
+        x.baseUnit = BASE_UNIT;
+        x.asset = asset;
         x.unit = _unit(asset);
         x.amount = a.amount;
         x.debt = health.debt;
@@ -162,6 +182,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 scaledVault; // vault scaled debt
         uint256 index; // borrow index [ray]
         bool onlyCollateral; // the vault holds no other collateral
+        uint256 priceUsd; // [wad usd per token]
+        uint256 baseUnit; // 10 ** base decimals
+        address asset;
     }
 
     /// @dev Applies the capacity and dust limits to the debt to cover, then sizes penalty, lot and top.
@@ -180,14 +203,43 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         // A vault's last position is seized even when worth less than one base unit (for one unit of
         // debt, no keeper incentive): dust collateral must never keep bad debt from being realised.
         if (r > capacity) r = capacity == 0 && x.onlyCollateral ? 1 : capacity;
+        k = _fillKick(r, x, cfg, p, x.amount);
 
+        // Liquidation throttle: when a cap or the asset's bucket binds, start a smaller auction that
+        // fits; if even that would be below dust, say how much room is left.
+        if (address(circuitBreaker) != address(0)) {
+            (uint256 debtRoom, uint256 valueRoom) = circuitBreaker.auctionRoom(x.asset);
+            if (k.debt > debtRoom || k.value > valueRoom) {
+                uint256 scale = WAD;
+                if (k.debt > debtRoom) scale = Math.mulDiv(debtRoom, WAD, k.debt);
+                if (k.value > valueRoom) scale = Math.min(scale, Math.mulDiv(valueRoom, WAD, k.value));
+                k = _fillKick(Math.mulDiv(k.debt, scale, WAD), x, cfg, p, Math.mulDiv(k.lot, scale, WAD));
+                if (k.debt + k.penalty < p.dust || k.debt > debtRoom || k.value > valueRoom) {
+                    revert AuctionThrottled(x.asset, debtRoom, valueRoom);
+                }
+            }
+        }
+    }
+
+    /// @dev Penalty, scaled debt, lot (at most `maxLot`), lot value and start price for covering `r`.
+    function _fillKick(
+        uint256 r,
+        KickInputs memory x,
+        CollateralAuctionConfig memory cfg,
+        AuctionParameters memory p,
+        uint256 maxLot
+    ) internal pure returns (Kick memory k) {
         k.debt = r;
         k.penalty = Math.mulDiv(r, cfg.penalty, WAD, Math.Rounding.Ceil);
         k.scaledDebt = r == x.debt ? x.scaledVault : Math.min(x.scaledVault, RiskMath.toScaledUp(r, x.index));
         // Lot: enough collateral to cover the tab even if the market sits below the oracle.
-        uint256 lotValue = Math.mulDiv(k.debt + k.penalty, p.lotBuffer, WAD, Math.Rounding.Ceil);
-        k.lot = _toCollateralUp(lotValue, x.price, x.unit);
-        if (k.lot >= x.amount || _toBaseDown(x.amount - k.lot, x.price, x.unit) < p.dust) k.lot = x.amount;
+        uint256 lotBase = Math.mulDiv(k.debt + k.penalty, p.lotBuffer, WAD, Math.Rounding.Ceil);
+        k.lot = Math.mulDiv(lotBase, x.unit * WAD, x.price * x.baseUnit, Math.Rounding.Ceil);
+        if (k.lot >= x.amount || Math.mulDiv(x.amount - k.lot, x.price * x.baseUnit, x.unit * WAD) < p.dust) {
+            k.lot = x.amount;
+        }
+        if (k.lot > maxLot) k.lot = maxLot;
+        k.value = Math.mulDiv(k.lot, x.priceUsd, x.unit);
         k.top = Math.mulDiv(x.price, cfg.startBuffer, WAD);
     }
 
@@ -279,6 +331,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 maxCollateral,
         uint256 maxPrice
     ) internal returns (Settlement memory t) {
+        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Take);
         Auction storage a = _auctions[auctionId];
         uint256 lot = a.lot;
         if (lot == 0) revert AuctionNotActive(auctionId);
@@ -299,6 +352,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (t.done) {
             delete _auctions[auctionId];
             delete _incentiveLeft[auctionId];
+            uint256 throttled = _throttledDebt[auctionId];
+            if (throttled != 0) {
+                delete _throttledDebt[auctionId];
+                circuitBreaker.onAuctionEnd(t.left.asset, throttled);
+            }
             _active[t.left.vault][t.left.asset] = 0;
             if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
         } else {
@@ -473,6 +531,14 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (address(_configs[asset].curve) == address(0)) _configuredAssets.push(asset);
         _configs[asset] = config;
         emit CollateralAuctionConfigSet(asset, config);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function setCircuitBreaker(ICircuitBreaker breaker) external restricted {
+        if (address(breaker) == address(0)) revert ZeroAddress();
+        if (address(circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(circuitBreaker));
+        circuitBreaker = breaker;
+        emit CircuitBreakerSet(address(breaker));
     }
 
     /// @inheritdoc IAuctionHouse

@@ -11,6 +11,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+import {ICircuitBreaker, Action} from "../interfaces/ICircuitBreaker.sol";
 
 /// @title Breakwater lending pool
 /// @notice ERC-4626 vault of the base asset. The vault engine is the only borrower; the pool keeps the
@@ -63,6 +64,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     uint64 private _reserveFactor; // [wad]
     address private _engine;
     address private _insuranceFund;
+    ICircuitBreaker private _circuitBreaker;
 
     modifier onlyEngine() {
         if (msg.sender != _engine) revert OnlyEngine(msg.sender);
@@ -192,12 +194,14 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 assets,
         address receiver
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _checkPaused(Action.PoolDeposit, receiver);
         _accrue();
         return super.deposit(assets, receiver);
     }
 
     /// @inheritdoc IERC4626
     function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _checkPaused(Action.PoolDeposit, receiver);
         _accrue();
         return super.mint(shares, receiver);
     }
@@ -208,6 +212,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         address receiver,
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _checkPaused(Action.PoolWithdraw, owner);
         _accrue();
         return super.withdraw(assets, receiver, owner);
     }
@@ -218,8 +223,29 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         address receiver,
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _checkPaused(Action.PoolWithdraw, owner);
         _accrue();
         return super.redeem(shares, receiver, owner);
+    }
+
+    /// @dev Guardian pauses of lender deposits and withdrawals. The insurance fund is exempt: it redeems
+    /// shares to cover bad debt and pay keepers, which a pause must never block.
+    function _checkPaused(Action action, address account) private view {
+        ICircuitBreaker breaker = _circuitBreaker;
+        if (address(breaker) != address(0) && account != _insuranceFund) breaker.checkAction(action);
+    }
+
+    /// @inheritdoc ILendingPool
+    function setCircuitBreaker(ICircuitBreaker breaker) external restricted {
+        if (address(breaker) == address(0)) revert ZeroAddress();
+        if (address(_circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(_circuitBreaker));
+        _circuitBreaker = breaker;
+        emit CircuitBreakerSet(address(breaker));
+    }
+
+    /// @inheritdoc ILendingPool
+    function circuitBreaker() external view returns (ICircuitBreaker) {
+        return _circuitBreaker;
     }
 
     // ---------------------------------------------------------------------------------------------

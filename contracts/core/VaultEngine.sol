@@ -12,6 +12,7 @@ import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IBreakwaterOracle} from "../interfaces/IBreakwaterOracle.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {ICircuitBreaker, Action} from "../interfaces/ICircuitBreaker.sol";
 import {VaultId} from "../libraries/Types.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 
@@ -62,6 +63,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     IBreakwaterOracle public oracle;
     address public auctionHouse;
+    /// @notice Pauses, freezes and price/oracle breakers; address(0) until wired (then no checks).
+    ICircuitBreaker public circuitBreaker;
     /// @dev Set by the auction house around an untrusted flash-take callback.
     bool private transient _callbackLocked;
     uint256 public minDebt; // [base units]
@@ -156,6 +159,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function deposit(VaultId id, address asset, uint256 amount) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (!_configs[asset].enabled) revert CollateralNotEnabled(asset);
+        // Adding collateral to a vault with debt only reduces risk: no pause or freeze applies to it.
+        ICircuitBreaker breaker = circuitBreaker;
+        if (address(breaker) != address(0) && _vaults[id].scaledDebt == 0) breaker.checkDeposit(asset);
 
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
@@ -187,6 +193,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
         if (amount > held) revert InsufficientCollateral(id, asset, amount, held);
+        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Withdraw);
 
         position.amount = uint128(held - amount);
         if (held == amount) {
@@ -197,7 +204,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 scaledDebt = _vaults[id].scaledDebt;
         if (scaledDebt != 0) {
             uint256 index = pool.accrueInterest();
-            HealthBreakdown memory health = _health(id, scaledDebt, index);
+            HealthBreakdown memory health = _health(id, scaledDebt, index, true);
             _requireInitialHealth(id, health);
             _attributeDebt(id, health, scaledDebt);
         }
@@ -209,6 +216,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function borrow(VaultId id, uint256 amount, address receiver) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
+        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Borrow);
 
         uint256 index = pool.accrueInterest();
         Vault storage vault = _vaults[id];
@@ -216,7 +224,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 scaledDebt = vault.scaledDebt + scaledAdded;
         vault.scaledDebt = scaledDebt.toUint128();
 
-        HealthBreakdown memory health = _health(id, scaledDebt, index);
+        HealthBreakdown memory health = _health(id, scaledDebt, index, true);
         if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
         _requireInitialHealth(id, health);
         _attributeDebt(id, health, scaledDebt);
@@ -445,14 +453,14 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function healthFactor(VaultId id) public view returns (uint256) {
         // A vault without debt is healthy whatever the prices, even during an oracle outage.
         if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        HealthBreakdown memory health = _currentHealth(id);
+        HealthBreakdown memory health = _currentHealth(id, false);
         return RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
     }
 
     /// @inheritdoc IVaultEngine
     function initialHealthFactor(VaultId id) external view returns (uint256) {
         if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        HealthBreakdown memory health = _currentHealth(id);
+        HealthBreakdown memory health = _currentHealth(id, true);
         return RiskMath.healthFactorDown(health.initialValue, health.debtValue);
     }
 
@@ -463,12 +471,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function healthBreakdown(VaultId id) external view returns (HealthBreakdown memory) {
-        return _currentHealth(id);
+        return _currentHealth(id, false);
     }
 
     /// @inheritdoc IVaultEngine
     function maxBorrow(VaultId id) external view returns (uint256) {
-        return _maxBorrow(_currentHealth(id));
+        return _maxBorrow(_currentHealth(id, true));
     }
 
     /// @inheritdoc IVaultEngine
@@ -544,6 +552,14 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         emit AuctionHouseSet(auctionHouse_);
     }
 
+    /// @inheritdoc IVaultEngine
+    function setCircuitBreaker(ICircuitBreaker breaker) external restricted {
+        if (address(breaker) == address(0)) revert ZeroAddress();
+        if (address(circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(circuitBreaker));
+        circuitBreaker = breaker;
+        emit CircuitBreakerSet(address(breaker));
+    }
+
     function _setMinDebt(uint256 minDebt_) internal {
         if (minDebt_ > MAX_MIN_DEBT) revert ParameterOutOfBounds("minDebt", minDebt_, MAX_MIN_DEBT);
         minDebt = minDebt_;
@@ -581,18 +597,23 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internal: health
 
-    function _currentHealth(VaultId id) internal view returns (HealthBreakdown memory) {
+    /// @param forRiskIncrease Apply the breakers' blocks to borrowing power (borrow and withdraw checks,
+    /// and the views that predict them).
+    function _currentHealth(VaultId id, bool forRiskIncrease) internal view returns (HealthBreakdown memory) {
         if (_vaults[id].owner == address(0)) revert UnknownVault(id);
-        return _health(id, _vaults[id].scaledDebt, pool.currentBorrowIndex());
+        return _health(id, _vaults[id].scaledDebt, pool.currentBorrowIndex(), forRiskIncrease);
     }
 
-    /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt).
+    /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt). With
+    /// `forRiskIncrease`, an asset that is frozen, tripped or in oracle-failure mode gives no borrowing power.
     function _health(
         VaultId id,
         uint256 scaledDebt,
-        uint256 index
+        uint256 index,
+        bool forRiskIncrease
     ) internal view returns (HealthBreakdown memory health) {
         IBreakwaterOracle oracle_ = oracle;
+        ICircuitBreaker breaker = forRiskIncrease ? circuitBreaker : ICircuitBreaker(address(0));
         if (scaledDebt != 0) {
             health.debt = RiskMath.toDebtUp(scaledDebt, index);
             health.basePrice = oracle_.getPrice(baseAsset);
@@ -623,8 +644,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 c.sizeCap,
                 c.marketDepth
             );
-            // A disabled asset keeps its maintenance value but gives no new borrowing power.
-            if (c.enabled) {
+            // A disabled or breaker-blocked asset keeps its maintenance value but gives no new borrowing power.
+            if (c.enabled && (address(breaker) == address(0) || !breaker.isRiskIncreaseBlocked(asset))) {
                 a.initialValue = RiskMath.effectiveValueDown(
                     a.value,
                     c.initialHaircut + volAddOn,

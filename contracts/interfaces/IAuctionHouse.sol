@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {VaultId} from "../libraries/Types.sol";
 import {IPriceCurve} from "./IPriceCurve.sol";
 import {IVaultEngine} from "./IVaultEngine.sol";
+import {ICircuitBreaker} from "./ICircuitBreaker.sol";
 
 /// @notice Implemented by a buyer that wants the collateral before paying (flash take): it can sell
 /// the collateral into a market inside this callback and pay from the proceeds.
@@ -122,6 +123,10 @@ interface IAuctionHouse {
     /// @notice A partial take would leave a lot worth less than `dust` (take the whole lot).
     error TakeWouldLeaveDustLot(uint256 auctionId, uint256 lotLeft, uint256 dust);
     error InvalidCallbackReceiver(address receiver);
+    /// @notice The liquidation throttle leaves too little room for an auction of at least dust:
+    /// `debtRoom` [base units] under the debt caps, `valueRoom` [wad usd] in the asset's bucket.
+    error AuctionThrottled(address asset, uint256 debtRoom, uint256 valueRoom);
+    error CircuitBreakerAlreadySet(address circuitBreaker);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 bound);
     /// @notice Keeper incentive on a dust-sized auction would reach the penalty it is paid from.
     error IncentiveAbovePenalty(address asset, uint256 incentive, uint256 penalty);
@@ -160,6 +165,7 @@ interface IAuctionHouse {
     );
     event CollateralAuctionConfigSet(address indexed asset, CollateralAuctionConfig config);
     event AuctionParametersSet(AuctionParameters params);
+    event CircuitBreakerSet(address indexed circuitBreaker);
 
     // ------------------------------------------------------------------ actions
     /// @notice Starts an auction of `asset` in vault `vault`; pays the keeper incentive to `keeper`.
@@ -209,4 +215,7 @@ interface IAuctionHouse {
     // ------------------------------------------------------------------ governance
     function setCollateralAuctionConfig(address asset, CollateralAuctionConfig calldata config) external;
     function setAuctionParameters(AuctionParameters calldata params) external;
+    /// @notice Admin: wires the circuit breaker (pauses, price/oracle breakers, throttle), once.
+    function setCircuitBreaker(ICircuitBreaker breaker) external;
+    function circuitBreaker() external view returns (ICircuitBreaker);
 }

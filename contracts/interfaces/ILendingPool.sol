@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IInterestRateModel} from "./IInterestRateModel.sol";
+import {ICircuitBreaker} from "./ICircuitBreaker.sol";
 
 /// @title Breakwater lending pool: an ERC-4626 vault of the base asset that the vault engine borrows from
 /// @notice Lenders deposit the base asset and receive shares. The engine (the only borrower) draws cash
@@ -20,11 +21,13 @@ interface ILendingPool is IERC4626 {
     error RepayExceedsDebt(uint256 scaledRepaid, uint256 totalScaledDebt);
     error ReserveFactorOutOfBounds(uint256 value, uint256 bound);
     error WriteOffExceedsDebt(uint256 scaledWrittenOff, uint256 totalScaledDebt);
+    error CircuitBreakerAlreadySet(address circuitBreaker);
 
     event EngineSet(address indexed engine);
     event RateModelSet(address indexed rateModel);
     event ReserveFactorSet(uint256 reserveFactor);
     event InsuranceFundSet(address indexed insuranceFund);
+    event CircuitBreakerSet(address indexed circuitBreaker);
     /// @param interest Interest accrued since the last accrual [base units].
     /// @param reserveShares Shares minted to the insurance fund for the reserve factor.
     event InterestAccrued(uint256 borrowIndex, uint256 interest, uint256 reserveShares);
@@ -83,4 +86,8 @@ interface ILendingPool is IERC4626 {
     function setReserveFactor(uint256 reserveFactor_) external;
     /// @notice Governance: sets the insurance fund receiving reserve shares.
     function setInsuranceFund(address fund) external;
+    /// @notice Admin: wires the circuit breaker, once; guardians can then pause lender deposits and
+    /// withdrawals (the insurance fund's own redemptions are never paused).
+    function setCircuitBreaker(ICircuitBreaker breaker) external;
+    function circuitBreaker() external view returns (ICircuitBreaker);
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {VaultId} from "../libraries/Types.sol";
 import {IBreakwaterOracle} from "./IBreakwaterOracle.sol";
 import {ILendingPool} from "./ILendingPool.sol";
+import {ICircuitBreaker} from "./ICircuitBreaker.sol";
 
 /// @title Breakwater vault engine
 /// @notice Vaults hold several collateral assets (cross-margined inside the vault, isolated from
@@ -103,6 +104,7 @@ interface IVaultEngine {
     error NotFlagged(VaultId id);
     error OnlyAuctionHouse(address caller);
     error AuctionHouseAlreadySet(address auctionHouse);
+    error CircuitBreakerAlreadySet(address circuitBreaker);
     /// @notice Bad debt can only be realised on a vault with debt, no collateral and no open auction.
     error NotBadDebt(VaultId id, uint256 collaterals, uint256 openAuctions, uint256 scaledDebt);
     /// @notice An external call (a flash-take callback) is in progress: the protocol cannot be re-entered.
@@ -122,6 +124,7 @@ interface IVaultEngine {
     event MaxCollateralsPerVaultSet(uint256 maxCollaterals);
     event OracleSet(address indexed oracle);
     event AuctionHouseSet(address indexed auctionHouse);
+    event CircuitBreakerSet(address indexed circuitBreaker);
     /// @param healthFactor HF when flagged [wad].
     event MarginCallFlagged(VaultId indexed id, address indexed flagger, uint256 healthFactor);
     event MarginCallCleared(VaultId indexed id, uint256 healthFactor);
@@ -211,7 +214,7 @@ interface IVaultEngine {
     function debtOf(VaultId id) external view returns (uint256);
     /// @notice HF under maintenance haircuts [wad]; type(uint256).max with no debt. Reverts on oracle failure.
     function healthFactor(VaultId id) external view returns (uint256);
-    /// @notice HF under initial haircuts [wad] (the borrow / withdraw check).
+    /// @notice HF under initial haircuts [wad] (the borrow / withdraw check, breaker blocks applied).
     function initialHealthFactor(VaultId id) external view returns (uint256);
     /// @notice True when HF under maintenance haircuts is below 1.
     function isMarginShortfall(VaultId id) external view returns (bool);
@@ -238,4 +241,8 @@ interface IVaultEngine {
     function setOracle(IBreakwaterOracle oracle_) external;
     /// @notice Admin: sets the liquidation module, once.
     function setAuctionHouse(address auctionHouse_) external;
+    /// @notice Admin: wires the circuit-breaker module, once. Repay never consults it; deposits into a
+    /// vault with debt never do either.
+    function setCircuitBreaker(ICircuitBreaker breaker) external;
+    function circuitBreaker() external view returns (ICircuitBreaker);
 }

@@ -65,6 +65,7 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "repayAuctionDebt(uint256,uint256,address)": AUCTION_HOUSE_ONLY,
     "setCallbackLock(bool)": AUCTION_HOUSE_ONLY,
     "setAuctionHouse(address)": ADMIN,
+    "setCircuitBreaker(address)": ADMIN,
     [`listCollateral(address,${COLLATERAL_CONFIG})`]: RISK,
     [`setCollateralConfig(address,${COLLATERAL_CONFIG})`]: RISK,
     "setMinDebt(uint256)": RISK,
@@ -87,6 +88,7 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "setEngine(address)": ADMIN,
     "setRateModel(address)": ADMIN,
     "setInsuranceFund(address)": ADMIN,
+    "setCircuitBreaker(address)": ADMIN,
     "setReserveFactor(uint256)": RISK,
     "setAuthority(address)": AUTHORITY_ONLY,
   },
@@ -120,6 +122,7 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     ),
     [`setCollateralAuctionConfig(address,${AUCTION_CONFIG})`]: RISK,
     [`setAuctionParameters(${AUCTION_PARAMETERS})`]: RISK,
+    "setCircuitBreaker(address)": ADMIN,
     "setAuthority(address)": AUTHORITY_ONLY,
   },
 };
