@@ -14,6 +14,11 @@ export const DEPLOYMENTS_DIR = path.join(HERE, "..", "deployments");
 export const ROLES = { ADMIN: 0n, RISK_MANAGER: 1n, GUARDIAN: 2n } as const;
 const SECONDS_PER_YEAR = 365n * 24n * 3600n;
 
+/** Functions callable by the guardian: pause and freeze only. */
+export const GUARDIAN_FUNCTIONS: Record<string, string[]> = {
+  circuitBreaker: ["pause(uint8,uint256)", "freeze(address,uint256)"],
+};
+
 /** Functions callable by the risk manager; every other restricted function stays admin-only. */
 export const RISK_MANAGER_FUNCTIONS: Record<string, string[]> = {
   engine: [
@@ -27,6 +32,10 @@ export const RISK_MANAGER_FUNCTIONS: Record<string, string[]> = {
   auctionHouse: [
     "setCollateralAuctionConfig(address,(address,uint64,uint64,uint64,uint32))",
     "setAuctionParameters((uint64,uint64,uint64,uint32,uint64,uint128,uint128))",
+  ],
+  circuitBreaker: [
+    "setAssetConfig(address,(uint64,uint32,uint32,uint128,uint128))",
+    "setGlobalConfig((uint128,uint32,uint32,uint32))",
   ],
   rateModel: ["setParameters((uint64,uint64,uint64,uint64))"],
 };
@@ -57,6 +66,7 @@ export interface DeploymentRecord {
     lens: string;
     auctionHouse: string;
     curve: string;
+    circuitBreaker: string;
   };
   baseAsset: TokenInfo;
   collaterals: TokenInfo[];
@@ -201,6 +211,21 @@ export async function deployBreakwater(
     ],
     deployer,
   );
+  const br = params.breakers;
+  const circuitBreaker = await ethers.deployContract(
+    "CircuitBreaker",
+    [
+      managerAddress,
+      await oracle.getAddress(),
+      {
+        globalDebtUnderAuctionCap: parseUnits(br.globalDebtUnderAuctionCap, base.decimals),
+        maxPauseDuration: br.maxPauseDuration,
+        pauseCooldown: br.pauseCooldown,
+        gracePeriod: br.gracePeriod,
+      },
+    ],
+    deployer,
+  );
   const addresses = {
     accessManager: managerAddress,
     oracle: await oracle.getAddress(),
@@ -211,6 +236,7 @@ export async function deployBreakwater(
     lens: await lens.getAddress(),
     auctionHouse: await auctionHouse.getAddress(),
     curve: await curve.getAddress(),
+    circuitBreaker: await circuitBreaker.getAddress(),
   };
   for (const [name, address] of Object.entries(addresses)) log(`${name.padEnd(15)} ${address}`);
 
@@ -225,6 +251,11 @@ export async function deployBreakwater(
     const selectors = signatures.map((s) => ethers.id(s).slice(0, 10));
     await send(`risk-manager functions on ${key}`, m.setTargetFunctionRole(target, selectors, ROLES.RISK_MANAGER));
   }
+  for (const [key, signatures] of Object.entries(GUARDIAN_FUNCTIONS)) {
+    const target = addresses[key as keyof typeof addresses];
+    const selectors = signatures.map((s) => ethers.id(s).slice(0, 10));
+    await send(`guardian functions on ${key}`, m.setTargetFunctionRole(target, selectors, ROLES.GUARDIAN));
+  }
   await send("label roles", m.labelRole(ROLES.RISK_MANAGER, "RISK_MANAGER"));
   await send("label guardian", m.labelRole(ROLES.GUARDIAN, "GUARDIAN"));
   await send("deployer risk manager (setup)", m.grantRole(ROLES.RISK_MANAGER, me, 0));
@@ -232,6 +263,13 @@ export async function deployBreakwater(
   await send("pool.setEngine", pool.connect(deployer).setEngine(addresses.engine));
   await send("pool.setInsuranceFund", pool.connect(deployer).setInsuranceFund(addresses.insuranceFund));
   await send("engine.setAuctionHouse", engine.connect(deployer).setAuctionHouse(addresses.auctionHouse));
+  await send("engine.setCircuitBreaker", engine.connect(deployer).setCircuitBreaker(addresses.circuitBreaker));
+  await send("pool.setCircuitBreaker", pool.connect(deployer).setCircuitBreaker(addresses.circuitBreaker));
+  await send(
+    "auctionHouse.setCircuitBreaker",
+    auctionHouse.connect(deployer).setCircuitBreaker(addresses.circuitBreaker),
+  );
+  await send("breaker.setAuctionHouse", circuitBreaker.connect(deployer).setAuctionHouse(addresses.auctionHouse));
   // The engine pays bad debt and the auction house pays keepers out of the insurance fund.
   await send("fund spender: engine", insuranceFund.connect(deployer).setSpender(addresses.engine, true));
   await send("fund spender: auction house", insuranceFund.connect(deployer).setSpender(addresses.auctionHouse, true));
@@ -265,6 +303,17 @@ export async function deployBreakwater(
         sizeCap: wad(r.sizeCap),
         marketDepth: wad(r.marketDepth),
         debtCeiling: parseUnits(r.debtCeiling, base.decimals),
+      }),
+    );
+    const b = c.params.breaker;
+    await send(
+      `breaker config ${c.params.symbol}`,
+      circuitBreaker.connect(deployer).setAssetConfig(c.token, {
+        maxDrop: wad(b.maxDrop),
+        cooldown: b.cooldown,
+        refillPeriod: b.refillPeriod,
+        debtUnderAuctionCap: parseUnits(b.debtUnderAuctionCap, base.decimals),
+        bucketCapacity: wad(b.bucketCapacity),
       }),
     );
     const au = c.params.auction;
@@ -351,6 +400,7 @@ export async function connectBreakwater(ethers: HardhatEthers, record: Deploymen
     engine: await ethers.getContractAt("VaultEngine", record.contracts.engine, s),
     lens: await ethers.getContractAt("VaultLens", record.contracts.lens, s),
     auctionHouse: await ethers.getContractAt("AuctionHouse", record.contracts.auctionHouse, s),
+    circuitBreaker: await ethers.getContractAt("CircuitBreaker", record.contracts.circuitBreaker, s),
     baseToken: await ethers.getContractAt("MockERC20", record.baseAsset.address, s),
     collateralTokens: await Promise.all(record.collaterals.map((c) => ethers.getContractAt("MockERC20", c.address, s))),
   };

@@ -66,9 +66,34 @@ export interface AuctionParams {
   maxDuration: number;
 }
 
+export interface BreakerParams {
+  /** Trip when the price falls more than this below the tracker's window high, e.g. "0.2". */
+  maxDrop: string;
+  /** How long a trip lasts [s]. */
+  cooldown: number;
+  /** Bucket refill period [s]. */
+  refillPeriod: number;
+  /** Max debt under auction for this asset, in base-asset units. */
+  debtUnderAuctionCap: string;
+  /** Max collateral value (USD) put up for auction per refill period. */
+  bucketCapacity: string;
+}
+
 export interface CollateralParams extends AssetParams {
   risk: RiskParams;
   auction: AuctionParams;
+  breaker: BreakerParams;
+}
+
+export interface BreakersParams {
+  /** Max debt under auction across all assets, in base-asset units. */
+  globalDebtUnderAuctionCap: string;
+  /** Longest guardian pause or freeze [s]. */
+  maxPauseDuration: number;
+  /** Time before a guardian can pause the same thing again [s]. */
+  pauseCooldown: number;
+  /** Liquidation delay after a pause, freeze, trip or oracle failure ends [s]. */
+  gracePeriod: number;
 }
 
 export type CurveParams =
@@ -116,6 +141,7 @@ export interface DeployParameters {
     sequencerGracePeriod?: number;
   };
   liquidation: LiquidationParams;
+  breakers: BreakersParams;
   collaterals: CollateralParams[];
 }
 
@@ -217,6 +243,27 @@ function asset(value: unknown, field: string, local: boolean): AssetParams {
   return result;
 }
 
+function breaker(value: unknown, field: string): BreakerParams {
+  const o = obj(value, field);
+  return {
+    maxDrop: decimal(o, "maxDrop", field, 0.9),
+    cooldown: int(o, "cooldown", field, 60, 7 * 86400),
+    refillPeriod: int(o, "refillPeriod", field, 60, 7 * 86400),
+    debtUnderAuctionCap: decimal(o, "debtUnderAuctionCap", field),
+    bucketCapacity: decimal(o, "bucketCapacity", field),
+  };
+}
+
+function breakers(value: unknown, field: string): BreakersParams {
+  const o = obj(value, field);
+  return {
+    globalDebtUnderAuctionCap: decimal(o, "globalDebtUnderAuctionCap", field),
+    maxPauseDuration: int(o, "maxPauseDuration", field, 3600, 14 * 86400),
+    pauseCooldown: int(o, "pauseCooldown", field, 0, 7 * 86400),
+    gracePeriod: int(o, "gracePeriod", field, 0, 4 * 3600),
+  };
+}
+
 function auction(value: unknown, field: string): AuctionParams {
   const o = obj(value, field);
   return {
@@ -284,6 +331,7 @@ export function parseDeployParameters(raw: unknown): DeployParameters {
       ...asset(c, field, local),
       risk: risk(obj(c, field).risk, `${field}.risk`),
       auction: auction(obj(c, field).auction, `${field}.auction`),
+      breaker: breaker(obj(c, field).breaker, `${field}.breaker`),
     };
   });
   const symbols = new Set<string>();
@@ -325,6 +373,7 @@ export function parseDeployParameters(raw: unknown): DeployParameters {
         orc.sequencerFeed === undefined ? undefined : int(orc, "sequencerGracePeriod", "oracle", 0, 86400),
     },
     liquidation: liquidation(o.liquidation, "liquidation"),
+    breakers: breakers(o.breakers, "breakers"),
     collaterals,
   };
 }
