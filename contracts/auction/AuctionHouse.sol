@@ -92,9 +92,17 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function kick(VaultId vault, address asset, address keeper) external nonReentrant returns (uint256 auctionId) {
         if (keeper == address(0)) revert ZeroAddress();
         ICircuitBreaker breaker = circuitBreaker;
-        // A kick reads the price: it trips the price-drop breaker itself when the drop is there.
+        // A kick reads the price: it trips the price-drop breaker itself when the drop is there. The kick
+        // then defers (returns 0, with an event) instead of reverting, so the trip sticks; vaults below the
+        // hard floor are liquidated anyway.
         if (address(breaker) != address(0)) {
-            try breaker.trip(asset) {} catch {}
+            try breaker.trip(asset) {
+                uint256 hf = engine.healthFactor(vault);
+                if (hf >= _params.hardFloor) {
+                    emit KickDeferred(vault, asset, keeper, hf);
+                    return 0;
+                }
+            } catch {}
         }
         uint256 index = pool.accrueInterest();
         Kick memory k = _sizeKick(vault, asset, index);

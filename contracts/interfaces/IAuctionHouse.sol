@@ -166,9 +166,14 @@ interface IAuctionHouse {
     event CollateralAuctionConfigSet(address indexed asset, CollateralAuctionConfig config);
     event AuctionParametersSet(AuctionParameters params);
     event CircuitBreakerSet(address indexed circuitBreaker);
+    /// @notice The kick tripped the asset's price-drop breaker itself and stopped there (the vault is above
+    /// the hard floor, so its liquidation waits out the cooldown and grace period).
+    event KickDeferred(VaultId indexed vault, address indexed asset, address indexed keeper, uint256 healthFactor);
 
     // ------------------------------------------------------------------ actions
     /// @notice Starts an auction of `asset` in vault `vault`; pays the keeper incentive to `keeper`.
+    /// @return auctionId The new auction, or 0 when this kick tripped the asset's price-drop breaker and
+    /// deferred (KickDeferred) because the vault is above the hard floor.
     function kick(VaultId vault, address asset, address keeper) external returns (uint256 auctionId);
 
     /// @notice Buys up to `maxCollateral` at the current price if it is at most `maxPrice`, sending the
