@@ -471,6 +471,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IAuctionHouse
+    function throttledDebtOf(uint256 auctionId) external view returns (uint256) {
+        return _throttledDebt[auctionId];
+    }
+
+    /// @inheritdoc IAuctionHouse
     function incentiveLeft(uint256 auctionId) external view returns (uint256) {
         return _incentiveLeft[auctionId];
     }

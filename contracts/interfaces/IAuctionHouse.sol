@@ -201,6 +201,8 @@ interface IAuctionHouse {
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256);
     /// @notice The vault's open auction that blocks further kicks of it (tab >= dust), 0 if none.
     function blockingAuctionOf(VaultId vault) external view returns (uint256);
+    /// @notice Debt auction `auctionId` holds against the circuit breaker's throttle caps [base units].
+    function throttledDebtOf(uint256 auctionId) external view returns (uint256);
     /// @notice Keeper incentive auction `auctionId` may still pay on resets [base units].
     function incentiveLeft(uint256 auctionId) external view returns (uint256);
     /// @notice Can `asset` of `vault` be kicked now? When not, `reason` is the error selector a kick would hit.
