@@ -51,8 +51,6 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @notice Longest liquidation grace period [s].
     uint256 public constant MAX_GRACE_PERIOD = 4 hours;
 
-    /// @notice `trip` on an asset without a breaker configuration (maxDrop == 0).
-
     /// @dev Breaker and throttle state of one asset. Slot 0 is all the hot-path checks read.
     struct AssetState {
         uint64 frozenUntil; // [s]
@@ -282,8 +280,6 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
 
     /// @notice Reverts when a new deposit of `asset` is refused: `ActionPaused(Deposit, until)` while
     /// deposits are paused, `AssetFrozen(asset, until)` while the asset is frozen.
-    /// @dev Not in {ICircuitBreaker}, which has no way to tell a freeze (blocks deposits) from a trip
-    /// or an oracle failure (never block deposits): the hook for the engine's deposit.
     /// @inheritdoc ICircuitBreaker
     function checkDeposit(address asset) external view {
         uint256 until = _pausedUntil[uint8(Action.Deposit)];

@@ -139,7 +139,7 @@ interface ICircuitBreaker {
     function recordOracleFailure(address asset) external;
 
     /// @notice Records that the price of `asset` is usable again after a recorded failure; starts the
-    /// grace period (OracleFailureMode if it still fails, NotTripped-like no-op errors otherwise).
+    /// grace period (OracleFailureMode if it still fails, NoOracleFailureRecorded without a recorded failure).
     function recordOracleRecovery(address asset) external;
 
     // ------------------------------------------------------------------ guardian (pause only)

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { type BaseContract, type FunctionFragment, type ParamType } from "ethers";
-import { RISK_MANAGER_FUNCTIONS, ROLES } from "../../deploy/breakwater.js";
+import { GUARDIAN_FUNCTIONS, RISK_MANAGER_FUNCTIONS, ROLES } from "../../deploy/breakwater.js";
 import { deployFundedSystem, deploySystem, openVault, USDC, WAD, WETH, type System } from "../helpers/fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -19,25 +19,39 @@ const b32 = (s: string) => ethers.encodeBytes32String(s);
 // A function missing here makes the first test fail: classify it before shipping it.
 // ---------------------------------------------------------------------------------------------
 
-type ContractKey = "engine" | "pool" | "oracle" | "rateModel" | "insuranceFund" | "auctionHouse";
+type ContractKey = "engine" | "pool" | "oracle" | "rateModel" | "insuranceFund" | "auctionHouse" | "circuitBreaker";
+
+/** Roles a `restricted` function can be mapped to (ROLES in deploy/breakwater.ts). */
+type Role = "ADMIN" | "RISK_MANAGER" | "GUARDIAN";
 
 type Access =
   /** (a) Permissionless or user-level: no governance gate (any own checks are listed in the reason). */
   | { kind: "public"; reason: string }
   /** (b) Lending pool: only the vault engine, `OnlyEngine(caller)`. */
   | { kind: "engineOnly" }
-  /** Vault engine liquidation hooks: only the auction house, `OnlyAuctionHouse(caller)`. */
+  /**
+   * Only the auction house the contract itself stores, refused with the contract's own
+   * `OnlyAuctionHouse(caller)`: the vault engine's liquidation hooks (engine.auctionHouse) and the
+   * circuit breaker's throttle hooks (circuitBreaker.auctionHouse). Two distinct errors declared by
+   * IVaultEngine and ICircuitBreaker with the same signature (hence the same selector); every check
+   * decodes it against the contract called, and "Governance: auction-house-only hooks" checks that
+   * each gate is the contract's own.
+   */
   | { kind: "auctionHouseOnly" }
   /** Insurance fund `pay`: only authorised spenders (engine, auction house), `UnauthorisedSpender(caller)`. */
   | { kind: "spenderOnly" }
-  /** (c) `restricted` through the AccessManager, with the role the deployment maps it to. */
-  | { kind: "restricted"; role: "ADMIN" | "RISK_MANAGER" }
+  /**
+   * (c) `restricted` through the AccessManager, with the role the deployment maps it to:
+   * RISK_MANAGER_FUNCTIONS, GUARDIAN_FUNCTIONS, everything else ADMIN.
+   */
+  | { kind: "restricted"; role: Role }
   /** AccessManaged.setAuthority: only the AccessManager itself (AccessManager.updateAuthority). */
   | { kind: "authorityOnly" };
 
 const pub = (reason: string): Access => ({ kind: "public", reason });
 const ADMIN: Access = { kind: "restricted", role: "ADMIN" };
 const RISK: Access = { kind: "restricted", role: "RISK_MANAGER" };
+const GUARDIAN: Access = { kind: "restricted", role: "GUARDIAN" };
 const ENGINE_ONLY: Access = { kind: "engineOnly" };
 const AUTHORITY_ONLY: Access = { kind: "authorityOnly" };
 const AUCTION_HOUSE_ONLY: Access = { kind: "auctionHouseOnly" };
@@ -46,6 +60,8 @@ const COLLATERAL_CONFIG = "(bool,uint8,uint64,uint64,uint64,uint64,uint64,uint64
 const FEED_CONFIG = "(address,address,uint32,uint32,uint64,uint128,uint128)";
 const AUCTION_CONFIG = "(address,uint64,uint64,uint64,uint32)";
 const AUCTION_PARAMETERS = "(uint64,uint64,uint64,uint32,uint64,uint128,uint128)";
+const BREAKER_ASSET_CONFIG = "(uint64,uint32,uint32,uint128,uint128)";
+const BREAKER_GLOBAL_CONFIG = "(uint128,uint32,uint32,uint32)";
 
 const ACCESS: Record<ContractKey, Record<string, Access>> = {
   engine: {
@@ -125,6 +141,30 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "setCircuitBreaker(address)": ADMIN,
     "setAuthority(address)": AUTHORITY_ONLY,
   },
+  circuitBreaker: {
+    "trip(address)": pub(
+      "anyone trips an asset whose price fell maxDrop below the tracker's window high (BreakerNotConfigured, BreakerTripped, OracleFailureMode, NoPriceDrop otherwise)",
+    ),
+    "recordOracleFailure(address)": pub(
+      "anyone records that an asset's price is unusable now (OracleHealthy, OracleFailureAlreadyRecorded otherwise)",
+    ),
+    "recordOracleRecovery(address)": pub(
+      "anyone records that a failed price is usable again, starting the grace period (NoOracleFailureRecorded, OracleFailureMode otherwise)",
+    ),
+    "onAuctionStart(address,uint256,uint256)": AUCTION_HOUSE_ONLY,
+    "onAuctionEnd(address,uint256)": AUCTION_HOUSE_ONLY,
+    "pause(uint8,uint256)": GUARDIAN,
+    "freeze(address,uint256)": GUARDIAN,
+    "unpause(uint8)": ADMIN,
+    "unfreeze(address)": ADMIN,
+    "extendPause(uint8,uint256)": ADMIN,
+    "extendFreeze(address,uint256)": ADMIN,
+    "clearTrip(address)": ADMIN,
+    "setAuctionHouse(address)": ADMIN,
+    [`setAssetConfig(address,${BREAKER_ASSET_CONFIG})`]: RISK,
+    [`setGlobalConfig(${BREAKER_GLOBAL_CONFIG})`]: RISK,
+    "setAuthority(address)": AUTHORITY_ONLY,
+  },
 };
 
 const CONTRACT_KEYS = Object.keys(ACCESS) as ContractKey[];
@@ -142,8 +182,22 @@ function contractsOf(s: System): Record<ContractKey, BaseContract> {
     rateModel: s.rateModel,
     insuranceFund: s.insuranceFund,
     auctionHouse: s.auctionHouse,
+    circuitBreaker: s.circuitBreaker,
   };
 }
+
+/** Mirrors `Action` in ICircuitBreaker.sol. */
+const Action = { Deposit: 0, Withdraw: 1, Borrow: 2, Kick: 3, Take: 4, PoolDeposit: 5, PoolWithdraw: 6 } as const;
+
+/** The deployment's role tables by role: functions not listed in either stay ADMIN. */
+const ROLE_TABLES: Record<Exclude<Role, "ADMIN">, Record<string, string[]>> = {
+  RISK_MANAGER: RISK_MANAGER_FUNCTIONS,
+  GUARDIAN: GUARDIAN_FUNCTIONS,
+};
+
+/** Gated functions a holder of `role` alone must be refused: authority-only and restricted to another role. */
+const refusedTo = (role: Role) => (a: Access) =>
+  a.kind === "authorityOnly" || (a.kind === "restricted" && a.role !== role);
 
 /** Every non-view, non-pure function of the contract's ABI. */
 function stateChangingFunctions(c: BaseContract): FunctionFragment[] {
@@ -314,6 +368,69 @@ async function readAuctionConfig(s: System, asset: string) {
   return [...(await s.auctionHouse.collateralAuctionConfig(asset))];
 }
 
+/** Global breaker settings as in deploy/parameters/hardhat.json. */
+const HARDHAT_BREAKER_GLOBAL = {
+  globalDebtUnderAuctionCap: USDC(200_000_000),
+  maxPauseDuration: 259_200n,
+  pauseCooldown: 86_400n,
+  gracePeriod: 1_800n,
+};
+
+/** Global breaker settings, hardhat.json's with overrides. */
+function breakerGlobalConfig(overrides: Partial<Record<keyof typeof HARDHAT_BREAKER_GLOBAL, bigint>> = {}) {
+  return { ...HARDHAT_BREAKER_GLOBAL, ...overrides };
+}
+
+/** WETH's breaker settings as in deploy/parameters/hardhat.json, with overrides. */
+function breakerAssetConfig(overrides: Partial<Record<string, bigint>> = {}) {
+  return {
+    maxDrop: wad("0.2"),
+    cooldown: 1800n,
+    refillPeriod: 3600n,
+    debtUnderAuctionCap: USDC(25_000_000),
+    bucketCapacity: wad("10000000"),
+    ...overrides,
+  };
+}
+
+/** A call with real arguments of every ADMIN function of the breaker, sent by `who`. */
+function breakerAdminAttempts(
+  s: System,
+  who: HardhatEthersSigner,
+  asset: string,
+  until: bigint,
+): [string, BaseContract, Promise<unknown>][] {
+  const b = s.circuitBreaker.connect(who);
+  return [
+    ["circuitBreaker.unpause", s.circuitBreaker, b.unpause(Action.Borrow)],
+    ["circuitBreaker.unfreeze", s.circuitBreaker, b.unfreeze(asset)],
+    ["circuitBreaker.extendPause", s.circuitBreaker, b.extendPause(Action.Borrow, until)],
+    ["circuitBreaker.extendFreeze", s.circuitBreaker, b.extendFreeze(asset, until)],
+    ["circuitBreaker.clearTrip", s.circuitBreaker, b.clearTrip(asset)],
+    ["circuitBreaker.setAuctionHouse", s.circuitBreaker, b.setAuctionHouse(who.address)],
+  ];
+}
+
+/** The deployed breaker as the deployment left it: nothing paused, frozen or tripped, hardhat.json settings, wired. */
+async function expectBreakerUntouched(s: System, weth: string) {
+  const g = await s.circuitBreaker.globalView();
+  expect([...g.pausedUntil]).to.deep.equal([0n, 0n, 0n, 0n, 0n, 0n, 0n]);
+  expect(g.globalDebtUnderAuction).to.equal(0n);
+  const v = await s.circuitBreaker.assetView(weth);
+  expect([v.frozen, v.frozenUntil, v.tripped, v.trippedUntil, v.oracleFailed]).to.deep.equal([
+    false,
+    0n,
+    false,
+    0n,
+    false,
+  ]);
+  expect([...(await s.circuitBreaker.globalConfig())]).to.deep.equal(Object.values(HARDHAT_BREAKER_GLOBAL));
+  expect([...(await s.circuitBreaker.assetConfig(weth))]).to.deep.equal(Object.values(breakerAssetConfig()));
+  const breaker = await s.circuitBreaker.getAddress();
+  expect(await s.circuitBreaker.auctionHouse()).to.equal(await s.auctionHouse.getAddress());
+  for (const c of [s.engine, s.pool, s.auctionHouse]) expect(await c.circuitBreaker()).to.equal(breaker);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe("Governance: access control generated from the ABIs", function () {
@@ -334,7 +451,7 @@ describe("Governance: access control generated from the ABIs", function () {
     expect(total).to.equal(countAccess(() => true));
   });
 
-  it("maps exactly RISK_MANAGER_FUNCTIONS to RISK_MANAGER and every other restricted function to ADMIN", async function () {
+  it("maps exactly RISK_MANAGER_FUNCTIONS to RISK_MANAGER, GUARDIAN_FUNCTIONS to GUARDIAN and every other restricted function to ADMIN", async function () {
     const s = await networkHelpers.loadFixture(systemFixture);
     const contracts = contractsOf(s);
     // The test's classification agrees with the deployment's table.
@@ -346,6 +463,32 @@ describe("Governance: access control generated from the ABIs", function () {
       expect(risk, key).to.deep.equal([...(RISK_MANAGER_FUNCTIONS[key] ?? [])].sort());
     }
     expect(Object.keys(RISK_MANAGER_FUNCTIONS).every((k) => CONTRACT_KEYS.includes(k as ContractKey))).to.equal(true);
+    // The same for the guardian's table.
+    for (const key of CONTRACT_KEYS) {
+      const guardian = Object.entries(ACCESS[key])
+        .filter(([, a]) => a.kind === "restricted" && a.role === "GUARDIAN")
+        .map(([sig]) => sig)
+        .sort();
+      expect(guardian, key).to.deep.equal([...(GUARDIAN_FUNCTIONS[key] ?? [])].sort());
+    }
+    for (const [role, table] of Object.entries(ROLE_TABLES)) {
+      expect(
+        Object.keys(table).filter((k) => !CONTRACT_KEYS.includes(k as ContractKey)),
+        `${role} table keys that are no classified contract`,
+      ).to.deep.equal([]);
+    }
+    // The guardian can pause and freeze, nothing else, and only on the circuit breaker.
+    expect(GUARDIAN_FUNCTIONS).to.deep.equal({
+      circuitBreaker: ["pause(uint8,uint256)", "freeze(address,uint256)"],
+    });
+    expect(countAccess((a) => a.kind === "restricted" && a.role === "GUARDIAN")).to.equal(2);
+    // No function is in both tables (each has a single role on-chain).
+    const riskSigs = Object.entries(RISK_MANAGER_FUNCTIONS).flatMap(([k, sigs]) => sigs.map((sig) => `${k}.${sig}`));
+    const guardianSigs = Object.entries(GUARDIAN_FUNCTIONS).flatMap(([k, sigs]) => sigs.map((sig) => `${k}.${sig}`));
+    expect(
+      riskSigs.filter((x) => guardianSigs.includes(x)),
+      "in both tables",
+    ).to.deep.equal([]);
     // And the on-chain AccessManager agrees with both.
     for (const key of CONTRACT_KEYS) {
       const target = await contracts[key].getAddress();
@@ -357,6 +500,19 @@ describe("Governance: access control generated from the ABIs", function () {
       }
       expect(await s.accessManager.isTargetClosed(target)).to.equal(false);
     }
+    // Read from the deployment's tables directly too.
+    for (const [role, table] of Object.entries(ROLE_TABLES)) {
+      for (const [key, sigs] of Object.entries(table)) {
+        const target = await contracts[key as ContractKey].getAddress();
+        for (const sig of sigs) {
+          expect(await s.accessManager.getTargetFunctionRole(target, selectorOf(sig)), `${key}.${sig}`).to.equal(
+            ROLES[role as Role],
+          );
+        }
+      }
+    }
+    // hardhat.json makes the deployer the guardian (as well as admin and risk manager).
+    expect((await s.accessManager.hasRole(ROLES.GUARDIAN, s.deployer.address))[0]).to.equal(true);
   });
 
   for (const key of CONTRACT_KEYS) {
@@ -468,6 +624,7 @@ describe("Governance: access control generated from the ABIs", function () {
     // Not access-managed, and the deployment maps nothing on it.
     for (const name of ["authority", "setAuthority"]) expect(functions.map((f) => f.name)).to.not.include(name);
     expect(RISK_MANAGER_FUNCTIONS["lens"]).to.equal(undefined);
+    expect(GUARDIAN_FUNCTIONS["lens"]).to.equal(undefined);
     expect(await s.lens.engine()).to.equal(await s.engine.getAddress());
   });
 });
@@ -527,15 +684,35 @@ describe("Governance: role separation", function () {
           .to.emit(s.auctionHouse, "AuctionParametersSet")
           .withArgs(Object.values(p));
       },
+      [`circuitBreaker.setAssetConfig(address,${BREAKER_ASSET_CONFIG})`]: async () => {
+        const weth = await s.weth.getAddress();
+        const cfg = breakerAssetConfig({
+          maxDrop: wad("0.25"),
+          cooldown: 3600n,
+          debtUnderAuctionCap: USDC(20_000_000),
+        });
+        await expect(s.circuitBreaker.setAssetConfig(weth, cfg))
+          .to.emit(s.circuitBreaker, "AssetConfigSet")
+          .withArgs(weth, Object.values(cfg));
+        expect([...(await s.circuitBreaker.assetConfig(weth))]).to.deep.equal(Object.values(cfg));
+      },
+      [`circuitBreaker.setGlobalConfig(${BREAKER_GLOBAL_CONFIG})`]: async () => {
+        const cfg = breakerGlobalConfig({ maxPauseDuration: 86_400n, pauseCooldown: 43_200n, gracePeriod: 900n });
+        await expect(s.circuitBreaker.setGlobalConfig(cfg))
+          .to.emit(s.circuitBreaker, "GlobalConfigSet")
+          .withArgs(Object.values(cfg));
+        expect([...(await s.circuitBreaker.globalConfig())]).to.deep.equal(Object.values(cfg));
+      },
     };
   }
 
-  it("RISK_MANAGER can call exactly RISK_MANAGER_FUNCTIONS; every admin-only function refuses it", async function () {
+  it("RISK_MANAGER can call exactly RISK_MANAGER_FUNCTIONS; every admin-only and guardian function refuses it", async function () {
     const base = await networkHelpers.loadFixture(systemFixture);
     const rm = await freshSigner(0);
     await base.accessManager.grantRole(ROLES.RISK_MANAGER, rm.address, 0);
     expect((await base.accessManager.hasRole(ROLES.RISK_MANAGER, rm.address))[0]).to.equal(true);
     expect((await base.accessManager.hasRole(ROLES.ADMIN, rm.address))[0]).to.equal(false);
+    expect((await base.accessManager.hasRole(ROLES.GUARDIAN, rm.address))[0]).to.equal(false);
 
     // The same system, every contract connected to the risk manager.
     const s: System = {
@@ -546,6 +723,7 @@ describe("Governance: role separation", function () {
       rateModel: base.rateModel.connect(rm),
       insuranceFund: base.insuranceFund.connect(rm),
       auctionHouse: base.auctionHouse.connect(rm),
+      circuitBreaker: base.circuitBreaker.connect(rm),
     };
     const token = await ethers.deployContract("MockERC20", ["New", "NEW", 18]);
     const calls = riskManagerCalls(s, await token.getAddress());
@@ -555,13 +733,15 @@ describe("Governance: role separation", function () {
 
     const contracts = contractsOf(base);
     let refused = 0;
+    let refusedGuardian = 0;
     for (const key of CONTRACT_KEYS) {
       const c = contracts[key];
       for (const f of stateChangingFunctions(c)) {
         const sig = f.format("sighash");
         const access = ACCESS[key][sig];
-        if (!(access.kind === "authorityOnly" || (access.kind === "restricted" && access.role === "ADMIN"))) continue;
-        refused++;
+        if (!refusedTo("RISK_MANAGER")(access)) continue;
+        if (access.kind === "restricted" && access.role === "GUARDIAN") refusedGuardian++;
+        else refused++;
         await about(`${key}.${sig}`, () =>
           expect(send(rm, c, placeholderCalldata(c, f)))
             .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
@@ -572,6 +752,8 @@ describe("Governance: role separation", function () {
     expect(refused).to.equal(
       countAccess((a) => a.kind === "authorityOnly" || (a.kind === "restricted" && a.role === "ADMIN")),
     );
+    expect(refusedGuardian).to.equal(countAccess((a) => a.kind === "restricted" && a.role === "GUARDIAN"));
+    expect(refusedGuardian).to.equal(2);
   });
 
   it("RISK_MANAGER is refused the named admin-only setters with real arguments", async function () {
@@ -602,6 +784,13 @@ describe("Governance: role separation", function () {
       ["insuranceFund.setSpender", s.insuranceFund, s.insuranceFund.connect(rm).setSpender(rm.address, true)],
       ["insuranceFund.withdraw", s.insuranceFund, s.insuranceFund.connect(rm).withdraw(rm.address, 1n)],
       ["engine.setAuctionHouse", s.engine, s.engine.connect(rm).setAuctionHouse(rm.address)],
+      ["engine.setCircuitBreaker", s.engine, s.engine.connect(rm).setCircuitBreaker(rm.address)],
+      ["pool.setCircuitBreaker", s.pool, s.pool.connect(rm).setCircuitBreaker(rm.address)],
+      ["auctionHouse.setCircuitBreaker", s.auctionHouse, s.auctionHouse.connect(rm).setCircuitBreaker(rm.address)],
+      ...breakerAdminAttempts(s, rm, weth, BigInt(await networkHelpers.time.latest()) + 86_400n),
+      // The guardian's functions too: the risk manager configures breakers, it does not pull them.
+      ["circuitBreaker.pause", s.circuitBreaker, s.circuitBreaker.connect(rm).pause(Action.Borrow, 3600n)],
+      ["circuitBreaker.freeze", s.circuitBreaker, s.circuitBreaker.connect(rm).freeze(weth, 3600n)],
     ];
     for (const [label, c, tx] of attempts) {
       await about(label, () =>
@@ -614,21 +803,74 @@ describe("Governance: role separation", function () {
     expect(await s.insuranceFund.isSpender(rm.address)).to.equal(false);
     expect((await s.oracle.feedConfig(weth)).primary).to.equal(s.record.collaterals[0].feed);
     expect(await s.engine.auctionHouse()).to.equal(await s.auctionHouse.getAddress());
+    await expectBreakerUntouched(s, weth);
   });
 
-  it("GUARDIAN can call none of the restricted functions", async function () {
+  it("GUARDIAN can call exactly GUARDIAN_FUNCTIONS (a real pause and a real freeze); every other restricted function refuses it", async function () {
     const s = await networkHelpers.loadFixture(systemFixture);
     const guardian = await freshSigner(1);
     await s.accessManager.grantRole(ROLES.GUARDIAN, guardian.address, 0);
     expect((await s.accessManager.hasRole(ROLES.GUARDIAN, guardian.address))[0]).to.equal(true);
+    expect((await s.accessManager.hasRole(ROLES.ADMIN, guardian.address))[0]).to.equal(false);
+    expect((await s.accessManager.hasRole(ROLES.RISK_MANAGER, guardian.address))[0]).to.equal(false);
+
+    // A valid call of every GUARDIAN function, with the event and the state that prove it took effect.
+    const breaker = s.circuitBreaker.connect(guardian);
+    const weth = await s.weth.getAddress();
+    const { maxPauseDuration } = await s.circuitBreaker.globalConfig();
+    expect(maxPauseDuration).to.equal(BigInt(HARDHAT_BREAKER_GLOBAL.maxPauseDuration));
+    const pausedUntil = { borrow: 0n, weth: 0n };
+    const calls: Record<string, () => Promise<void>> = {
+      "circuitBreaker.pause(uint8,uint256)": async () => {
+        const at = BigInt(await networkHelpers.time.latest()) + 10n;
+        await networkHelpers.time.setNextBlockTimestamp(at);
+        pausedUntil.borrow = at + 3600n;
+        await expect(breaker.pause(Action.Borrow, 3600n))
+          .to.emit(s.circuitBreaker, "Paused")
+          .withArgs(BigInt(Action.Borrow), guardian.address, pausedUntil.borrow);
+        expect((await s.circuitBreaker.globalView()).pausedUntil[Action.Borrow]).to.equal(pausedUntil.borrow);
+        await expect(s.circuitBreaker.checkAction(Action.Borrow))
+          .to.be.revertedWithCustomError(s.circuitBreaker, "ActionPaused")
+          .withArgs(BigInt(Action.Borrow), pausedUntil.borrow);
+        await expect(s.circuitBreaker.checkAction(Action.Withdraw)).to.not.revert(ethers);
+      },
+      "circuitBreaker.freeze(address,uint256)": async () => {
+        const at = BigInt(await networkHelpers.time.latest()) + 10n;
+        await networkHelpers.time.setNextBlockTimestamp(at);
+        pausedUntil.weth = at + maxPauseDuration;
+        await expect(breaker.freeze(weth, maxPauseDuration))
+          .to.emit(s.circuitBreaker, "Frozen")
+          .withArgs(weth, guardian.address, pausedUntil.weth);
+        const v = await s.circuitBreaker.assetView(weth);
+        expect(v.frozen).to.equal(true);
+        expect(v.frozenUntil).to.equal(pausedUntil.weth);
+        expect(await s.circuitBreaker.isRiskIncreaseBlocked(weth)).to.equal(true);
+        await expect(s.circuitBreaker.checkDeposit(weth))
+          .to.be.revertedWithCustomError(s.circuitBreaker, "AssetFrozen")
+          .withArgs(weth, pausedUntil.weth);
+      },
+    };
+    const expected = Object.entries(GUARDIAN_FUNCTIONS).flatMap(([k, sigs]) => sigs.map((sig) => `${k}.${sig}`));
+    expect(Object.keys(calls).sort(), "a valid call for every GUARDIAN function").to.deep.equal(expected.sort());
+    for (const [label, call] of Object.entries(calls)) await about(label, call);
+
+    // Its own bounds still apply: longer than maxPauseDuration, or again within the cooldown.
+    await expect(breaker.pause(Action.Kick, maxPauseDuration + 1n))
+      .to.be.revertedWithCustomError(s.circuitBreaker, "PauseTooLong")
+      .withArgs(maxPauseDuration + 1n, maxPauseDuration);
+    await expect(breaker.pause(Action.Borrow, 60n))
+      .to.be.revertedWithCustomError(s.circuitBreaker, "PauseCooldown")
+      .withArgs(BigInt(Action.Borrow), pausedUntil.borrow + BigInt(HARDHAT_BREAKER_GLOBAL.pauseCooldown));
+
+    // Everything else that is gated refuses it, with placeholder arguments...
     const contracts = contractsOf(s);
     let refused = 0;
     for (const key of CONTRACT_KEYS) {
       const c = contracts[key];
       for (const f of stateChangingFunctions(c)) {
         const sig = f.format("sighash");
-        const kind = ACCESS[key][sig].kind;
-        if (kind !== "restricted" && kind !== "authorityOnly") continue;
+        const access = ACCESS[key][sig];
+        if (!refusedTo("GUARDIAN")(access)) continue;
         refused++;
         await about(`${key}.${sig}`, () =>
           expect(send(guardian, c, placeholderCalldata(c, f)))
@@ -637,7 +879,73 @@ describe("Governance: role separation", function () {
         );
       }
     }
-    expect(refused).to.equal(countAccess((a) => a.kind === "restricted" || a.kind === "authorityOnly"));
+    expect(refused).to.equal(countAccess(refusedTo("GUARDIAN")));
+    expect(refused + countAccess((a) => a.kind === "restricted" && a.role === "GUARDIAN")).to.equal(
+      countAccess((a) => a.kind === "restricted" || a.kind === "authorityOnly"),
+    );
+
+    // ...and with real ones: it cannot lift, extend or reconfigure its own pause and freeze.
+    const until = pausedUntil.weth + 86_400n;
+    const attempts: [string, BaseContract, Promise<unknown>][] = [
+      ...breakerAdminAttempts(s, guardian, weth, until),
+      [
+        "circuitBreaker.setGlobalConfig",
+        s.circuitBreaker,
+        breaker.setGlobalConfig(breakerGlobalConfig({ pauseCooldown: 0n })),
+      ],
+      ["circuitBreaker.setAssetConfig", s.circuitBreaker, breaker.setAssetConfig(weth, breakerAssetConfig())],
+      ["engine.setCircuitBreaker", s.engine, s.engine.connect(guardian).setCircuitBreaker(guardian.address)],
+      ["pool.setCircuitBreaker", s.pool, s.pool.connect(guardian).setCircuitBreaker(guardian.address)],
+      [
+        "auctionHouse.setCircuitBreaker",
+        s.auctionHouse,
+        s.auctionHouse.connect(guardian).setCircuitBreaker(guardian.address),
+      ],
+    ];
+    for (const [label, c, tx] of attempts) {
+      await about(label, () =>
+        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(guardian.address),
+      );
+    }
+    expect((await s.circuitBreaker.globalView()).pausedUntil[Action.Borrow]).to.equal(pausedUntil.borrow);
+    expect((await s.circuitBreaker.assetView(weth)).frozenUntil).to.equal(pausedUntil.weth);
+    expect([...(await s.circuitBreaker.globalConfig())]).to.deep.equal(Object.values(HARDHAT_BREAKER_GLOBAL));
+  });
+
+  it("a stranger is refused every gated circuit-breaker function with real arguments, with the exact error", async function () {
+    const s = await networkHelpers.loadFixture(systemFixture);
+    const weth = await s.weth.getAddress();
+    const b = s.circuitBreaker.connect(s.stranger);
+    const until = BigInt(await networkHelpers.time.latest()) + 86_400n;
+    const restricted: [string, BaseContract, Promise<unknown>][] = [
+      ...breakerAdminAttempts(s, s.stranger, weth, until),
+      ["circuitBreaker.pause", s.circuitBreaker, b.pause(Action.Borrow, 3600n)],
+      ["circuitBreaker.freeze", s.circuitBreaker, b.freeze(weth, 3600n)],
+      ["circuitBreaker.setAssetConfig", s.circuitBreaker, b.setAssetConfig(weth, breakerAssetConfig())],
+      ["circuitBreaker.setGlobalConfig", s.circuitBreaker, b.setGlobalConfig(breakerGlobalConfig())],
+      ["circuitBreaker.setAuthority", s.circuitBreaker, b.setAuthority(await s.accessManager.getAddress())],
+    ];
+    for (const [label, c, tx] of restricted) {
+      await about(label, () =>
+        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(s.stranger.address),
+      );
+    }
+    const hooks: [string, Promise<unknown>][] = [
+      ["circuitBreaker.onAuctionStart", b.onAuctionStart(weth, USDC(1_000), wad("1000"))],
+      ["circuitBreaker.onAuctionEnd", b.onAuctionEnd(weth, USDC(1_000))],
+    ];
+    for (const [label, tx] of hooks) {
+      await about(label, () =>
+        expect(tx).to.be.revertedWithCustomError(s.circuitBreaker, "OnlyAuctionHouse").withArgs(s.stranger.address),
+      );
+    }
+    // Every gated breaker function was attempted.
+    const gated = Object.entries(ACCESS.circuitBreaker)
+      .filter(([, a]) => a.kind !== "public")
+      .map(([sig]) => `circuitBreaker.${sig.slice(0, sig.indexOf("("))}`)
+      .sort();
+    expect([...restricted.map(([label]) => label), ...hooks.map(([label]) => label)].sort()).to.deep.equal(gated);
+    await expectBreakerUntouched(s, weth);
   });
 
   it("ADMIN (the deployer) calls admin-only setters directly, but not setAuthority", async function () {
@@ -767,6 +1075,35 @@ describe("Governance: admin timelock", function () {
       .to.emit(s.engine, "MinDebtSet")
       .withArgs(USDC(500));
     expect(await s.engine.minDebt()).to.equal(USDC(500));
+  });
+
+  it("nor the guardian: a pause applies at once, and only the timelocked admin can lift it", async function () {
+    const { s, newAdmin } = await networkHelpers.loadFixture(timelockedFixture);
+    // The deployer keeps GUARDIAN with no delay (hardhat.json parameters), no longer ADMIN.
+    expect(await s.accessManager.hasRole(ROLES.GUARDIAN, s.deployer.address)).to.deep.equal([true, 0n]);
+    const at = BigInt(await networkHelpers.time.latest()) + 10n;
+    await networkHelpers.time.setNextBlockTimestamp(at);
+    const until = at + HARDHAT_BREAKER_GLOBAL.maxPauseDuration;
+    await expect(s.circuitBreaker.pause(Action.Kick, HARDHAT_BREAKER_GLOBAL.maxPauseDuration))
+      .to.emit(s.circuitBreaker, "Paused")
+      .withArgs(BigInt(Action.Kick), s.deployer.address, until);
+    // The guardian cannot lift it; the new admin only through a scheduled operation.
+    await expect(s.circuitBreaker.unpause(Action.Kick))
+      .to.be.revertedWithCustomError(s.circuitBreaker, "AccessManagedUnauthorized")
+      .withArgs(s.deployer.address);
+    const breaker = await s.circuitBreaker.getAddress();
+    const data = s.circuitBreaker.interface.encodeFunctionData("unpause", [Action.Kick]);
+    const operationId = await s.accessManager.hashOperation(newAdmin.address, breaker, data);
+    await expect(s.circuitBreaker.connect(newAdmin).unpause(Action.Kick))
+      .to.be.revertedWithCustomError(s.accessManager, "AccessManagerNotScheduled")
+      .withArgs(operationId);
+    await s.accessManager.connect(newAdmin).schedule(breaker, data, 0);
+    await networkHelpers.time.increase(3601);
+    expect((await s.circuitBreaker.globalView()).pausedUntil[Action.Kick]).to.equal(until);
+    await expect(s.accessManager.connect(newAdmin).execute(breaker, data))
+      .to.emit(s.circuitBreaker, "Unpaused")
+      .withArgs(BigInt(Action.Kick), await s.accessManager.getAddress());
+    await expect(s.circuitBreaker.checkAction(Action.Kick)).to.not.revert(ethers);
   });
 });
 
@@ -1569,5 +1906,218 @@ describe("Governance: auction house setter bounds", function () {
       .to.be.revertedWithCustomError(engine, "OnlyAuctionHouse")
       .withArgs(s.stranger.address);
     await expect(engine.connect(s.keeper).setCallbackLock(false)).to.not.revert(ethers);
+  });
+});
+
+describe("Governance: circuit-breaker wiring", function () {
+  /** The three contracts that consult the breaker, with a fresh, unwired copy of each. */
+  interface Wired {
+    name: "engine" | "pool" | "auctionHouse";
+    deployed: (s: System) => BaseContract;
+    fresh: (s: System) => Promise<BaseContract>;
+  }
+  const WIRED: Wired[] = [
+    {
+      name: "engine",
+      deployed: (s) => s.engine,
+      fresh: async (s) =>
+        ethers.deployContract("VaultEngine", [
+          await s.accessManager.getAddress(),
+          await s.pool.getAddress(),
+          await s.oracle.getAddress(),
+          USDC(100),
+          8,
+        ]),
+    },
+    {
+      name: "pool",
+      deployed: (s) => s.pool,
+      fresh: async (s) =>
+        ethers.deployContract("LendingPool", [
+          await s.usdc.getAddress(),
+          "Fresh pool",
+          "fUSDC",
+          await s.accessManager.getAddress(),
+          await s.rateModel.getAddress(),
+          wad("0.1"),
+        ]),
+    },
+    {
+      name: "auctionHouse",
+      deployed: (s) => s.auctionHouse,
+      fresh: async (s) =>
+        ethers.deployContract("AuctionHouse", [
+          await s.accessManager.getAddress(),
+          await s.engine.getAddress(),
+          Object.values(auctionParameters()),
+        ]),
+    },
+  ];
+
+  const breakerOf = (c: BaseContract) => c.getFunction("circuitBreaker")() as Promise<string>;
+  const setBreaker = (c: BaseContract, who: HardhatEthersSigner, breaker: string) =>
+    (c.connect(who) as BaseContract).getFunction("setCircuitBreaker")(breaker);
+
+  async function freshBreaker(s: System) {
+    return ethers.deployContract("CircuitBreaker", [
+      await s.accessManager.getAddress(),
+      await s.oracle.getAddress(),
+      Object.values(HARDHAT_BREAKER_GLOBAL),
+    ]);
+  }
+
+  /** A risk manager and a guardian who hold only their own role. */
+  async function rolesFixture() {
+    const s = await deploySystem(ethers);
+    const rm = await freshSigner(0);
+    await s.accessManager.grantRole(ROLES.RISK_MANAGER, rm.address, 0);
+    const guardian = await freshSigner(1);
+    await s.accessManager.grantRole(ROLES.GUARDIAN, guardian.address, 0);
+    return { s, rm, guardian };
+  }
+
+  for (const w of WIRED) {
+    it(`${w.name}.setCircuitBreaker: set once at deployment; a second call fails even from the admin`, async function () {
+      const { s, rm, guardian } = await networkHelpers.loadFixture(rolesFixture);
+      const c = w.deployed(s);
+      const current = await s.circuitBreaker.getAddress();
+      expect(await breakerOf(c)).to.equal(current);
+      expect(
+        await s.accessManager.getTargetFunctionRole(await c.getAddress(), selectorOf("setCircuitBreaker(address)")),
+      ).to.equal(ROLES.ADMIN);
+      const other = await (await freshBreaker(s)).getAddress();
+      for (const next of [other, s.stranger.address, current]) {
+        await expect(setBreaker(c, s.deployer, next))
+          .to.be.revertedWithCustomError(c, "CircuitBreakerAlreadySet")
+          .withArgs(current);
+      }
+      // The zero check comes first.
+      await expect(setBreaker(c, s.deployer, ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
+      for (const who of [rm, guardian, s.stranger]) {
+        await expect(setBreaker(c, who, other))
+          .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
+          .withArgs(who.address);
+      }
+      expect(await breakerOf(c)).to.equal(current);
+    });
+
+    it(`${w.name}.setCircuitBreaker on a fresh ${w.name}: admin only, zero refused, then exactly once`, async function () {
+      const { s, rm, guardian } = await networkHelpers.loadFixture(rolesFixture);
+      const c = await w.fresh(s);
+      expect(await breakerOf(c)).to.equal(ethers.ZeroAddress);
+      // A new target: the manager maps its functions to nothing, which is ADMIN.
+      expect(
+        await s.accessManager.getTargetFunctionRole(await c.getAddress(), selectorOf("setCircuitBreaker(address)")),
+      ).to.equal(ROLES.ADMIN);
+      const breaker = await (await freshBreaker(s)).getAddress();
+      for (const who of [rm, guardian, s.stranger]) {
+        await expect(setBreaker(c, who, breaker))
+          .to.be.revertedWithCustomError(c, "AccessManagedUnauthorized")
+          .withArgs(who.address);
+      }
+      await expect(setBreaker(c, s.deployer, ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
+      expect(await breakerOf(c)).to.equal(ethers.ZeroAddress);
+
+      await expect(setBreaker(c, s.deployer, breaker))
+        .to.emit(c, "CircuitBreakerSet")
+        .withArgs(breaker);
+      expect(await breakerOf(c)).to.equal(breaker);
+      const deployed = await s.circuitBreaker.getAddress();
+      for (const next of [deployed, s.stranger.address, breaker]) {
+        await expect(setBreaker(c, s.deployer, next))
+          .to.be.revertedWithCustomError(c, "CircuitBreakerAlreadySet")
+          .withArgs(breaker);
+      }
+      await expect(setBreaker(c, s.deployer, ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
+      expect(await breakerOf(c)).to.equal(breaker);
+    });
+  }
+
+  it("circuitBreaker.setAuctionHouse: set once at deployment; a second call fails even from the admin", async function () {
+    const { s, rm, guardian } = await networkHelpers.loadFixture(rolesFixture);
+    const current = await s.auctionHouse.getAddress();
+    expect(await s.circuitBreaker.auctionHouse()).to.equal(current);
+    // The same auction house the engine's hooks answer to.
+    expect(await s.engine.auctionHouse()).to.equal(current);
+    for (const next of [s.stranger.address, current]) {
+      await expect(s.circuitBreaker.setAuctionHouse(next))
+        .to.be.revertedWithCustomError(s.circuitBreaker, "AuctionHouseAlreadySet")
+        .withArgs(current);
+    }
+    await expect(s.circuitBreaker.setAuctionHouse(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+      s.circuitBreaker,
+      "ZeroAddress",
+    );
+    for (const who of [rm, guardian, s.stranger]) {
+      await expect(s.circuitBreaker.connect(who).setAuctionHouse(who.address))
+        .to.be.revertedWithCustomError(s.circuitBreaker, "AccessManagedUnauthorized")
+        .withArgs(who.address);
+    }
+    expect(await s.circuitBreaker.auctionHouse()).to.equal(current);
+    expect(
+      await s.accessManager.getTargetFunctionRole(
+        await s.circuitBreaker.getAddress(),
+        selectorOf("setAuctionHouse(address)"),
+      ),
+    ).to.equal(ROLES.ADMIN);
+  });
+
+  it("auction-house-only hooks: each contract answers to the auction house it stores, with its own OnlyAuctionHouse", async function () {
+    const { s, rm, guardian } = await networkHelpers.loadFixture(rolesFixture);
+    const weth = await s.weth.getAddress();
+    const breaker = await freshBreaker(s);
+    expect(await breaker.auctionHouse()).to.equal(ethers.ZeroAddress);
+    // Declared by each contract's own ABI (same signature, so the same selector).
+    const engineError = s.engine.interface.getError("OnlyAuctionHouse")!;
+    const breakerError = s.circuitBreaker.interface.getError("OnlyAuctionHouse")!;
+    expect(engineError.format("sighash")).to.equal("OnlyAuctionHouse(address)");
+    expect(breakerError.format("sighash")).to.equal("OnlyAuctionHouse(address)");
+    expect(breakerError.selector).to.equal(engineError.selector);
+
+    // With no auction house, the hooks refuse everyone, the admin included.
+    for (const who of [s.deployer, rm, guardian, s.stranger, s.keeper]) {
+      await expect(breaker.connect(who).onAuctionStart(weth, USDC(1_000), wad("1000")))
+        .to.be.revertedWithCustomError(breaker, "OnlyAuctionHouse")
+        .withArgs(who.address);
+      await expect(breaker.connect(who).onAuctionEnd(weth, USDC(1_000)))
+        .to.be.revertedWithCustomError(breaker, "OnlyAuctionHouse")
+        .withArgs(who.address);
+    }
+    for (const who of [rm, guardian, s.stranger]) {
+      await expect(breaker.connect(who).setAuctionHouse(who.address))
+        .to.be.revertedWithCustomError(breaker, "AccessManagedUnauthorized")
+        .withArgs(who.address);
+    }
+    await expect(breaker.setAuctionHouse(ethers.ZeroAddress)).to.be.revertedWithCustomError(breaker, "ZeroAddress");
+
+    // The keeper stands in for an auction house on the fresh breaker only.
+    await expect(breaker.setAuctionHouse(s.keeper.address))
+      .to.emit(breaker, "AuctionHouseSet")
+      .withArgs(s.keeper.address);
+    for (const next of [s.stranger.address, s.keeper.address]) {
+      await expect(breaker.setAuctionHouse(next))
+        .to.be.revertedWithCustomError(breaker, "AuctionHouseAlreadySet")
+        .withArgs(s.keeper.address);
+    }
+    await expect(breaker.connect(s.keeper).onAuctionStart(weth, USDC(1_000), wad("1000")))
+      .to.emit(breaker, "AuctionThrottled")
+      .withArgs(weth, USDC(1_000), wad("1000"));
+    expect((await breaker.assetView(weth)).debtUnderAuction).to.equal(USDC(1_000));
+    await expect(breaker.connect(s.stranger).onAuctionEnd(weth, USDC(1_000)))
+      .to.be.revertedWithCustomError(breaker, "OnlyAuctionHouse")
+      .withArgs(s.stranger.address);
+    await expect(breaker.connect(s.keeper).onAuctionEnd(weth, USDC(1_000)))
+      .to.emit(breaker, "AuctionReleased")
+      .withArgs(weth, USDC(1_000));
+    expect((await breaker.globalView()).globalDebtUnderAuction).to.equal(0n);
+
+    // The deployed breaker and engine do not know the keeper: each refuses it with its own error.
+    await expect(s.circuitBreaker.connect(s.keeper).onAuctionStart(weth, USDC(1_000), wad("1000")))
+      .to.be.revertedWithCustomError(s.circuitBreaker, "OnlyAuctionHouse")
+      .withArgs(s.keeper.address);
+    await expect(s.engine.connect(s.keeper).setCallbackLock(true))
+      .to.be.revertedWithCustomError(s.engine, "OnlyAuctionHouse")
+      .withArgs(s.keeper.address);
+    await expectBreakerUntouched(s, weth);
   });
 });
