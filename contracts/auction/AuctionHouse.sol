@@ -218,15 +218,34 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (address(circuitBreaker) != address(0)) {
             (uint256 debtRoom, uint256 valueRoom) = circuitBreaker.auctionRoom(x.asset);
             if (k.debt > debtRoom || k.value > valueRoom) {
-                uint256 scale = WAD;
-                if (k.debt > debtRoom) scale = Math.mulDiv(debtRoom, WAD, k.debt);
-                if (k.value > valueRoom) scale = Math.min(scale, Math.mulDiv(valueRoom, WAD, k.value));
-                k = _fillKick(Math.mulDiv(k.debt, scale, WAD), x, cfg, p, Math.mulDiv(k.lot, scale, WAD));
+                k = _throttle(k, x, cfg, p, debtRoom, valueRoom);
                 if (k.debt + k.penalty < p.dust || k.debt > debtRoom || k.value > valueRoom) {
                     revert AuctionThrottled(x.asset, debtRoom, valueRoom);
                 }
             }
         }
+    }
+
+    /// @dev Scales an auction down to fit the throttle's room, keeping the dust rules of a full auction:
+    /// at least minDebt of debt and at least dust worth of collateral stay behind in the vault.
+    function _throttle(
+        Kick memory k,
+        KickInputs memory x,
+        CollateralAuctionConfig memory cfg,
+        AuctionParameters memory p,
+        uint256 debtRoom,
+        uint256 valueRoom
+    ) internal view returns (Kick memory) {
+        uint256 scale = WAD;
+        if (k.debt > debtRoom) scale = Math.mulDiv(debtRoom, WAD, k.debt);
+        if (k.value > valueRoom) scale = Math.min(scale, Math.mulDiv(valueRoom, WAD, k.value));
+        uint256 debtCut = Math.mulDiv(k.debt, scale, WAD);
+        uint256 lotCut = Math.mulDiv(k.lot, scale, WAD);
+        uint256 minDebt = engine.minDebt();
+        if (x.debt - debtCut < minDebt) debtCut = x.debt > minDebt ? x.debt - minDebt : 0;
+        uint256 dustLot = _toCollateralUp(p.dust, x.price, x.unit);
+        if (x.amount - lotCut < dustLot) lotCut = x.amount > dustLot ? x.amount - dustLot : 0;
+        return _fillKick(debtCut, x, cfg, p, lotCut);
     }
 
     /// @dev Penalty, scaled debt, lot (at most `maxLot`), lot value and start price for covering `r`.
@@ -425,6 +444,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 age = block.timestamp - a.startedAt;
         uint256 price = cfg.curve.price(a.top, age);
         if (!_needsReset(cfg, a.top, age, price)) revert AuctionDoesNotNeedReset(auctionId, price, age);
+        // A reset restarts selling: the same pauses, trips and grace periods as a new auction apply.
+        if (address(circuitBreaker) != address(0)) {
+            circuitBreaker.checkLiquidation(a.asset, engine.healthFactor(a.vault) < _params.hardFloor);
+        }
 
         uint256 index = pool.accrueInterest();
         uint256 top = Math.mulDiv(_oraclePriceInBase(a.asset), cfg.startBuffer, WAD);

@@ -60,6 +60,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         uint256 debtUnderAuction; // [base units]
         uint192 bucketScaled; // bucket level x refillPeriod [wad usd x s]
         uint64 bucketUpdatedAt; // [s]
+        uint64 trippedWindowStart; // tracker window the last trip was measured against [s]
     }
 
     /// @notice Source of prices and of the tracker's window high.
@@ -102,12 +103,20 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
 
         (uint256 price, OracleFailure failure) = oracle.tryGetPrice(asset);
         if (failure != OracleFailure.None) revert OracleFailureMode(asset, failure);
-        uint256 windowHigh = oracle.trackerState(asset).windowHighPrice;
+        IBreakwaterOracle.TrackerState memory tracker = oracle.trackerState(asset);
+        // One trip per tracker window: once a drop from a window's high has tripped (and the trip ended
+        // or governance cleared it), the same stale high cannot trip again and stall liquidations for
+        // ever; a new trip needs a new window, i.e. a high observed after this trip.
+        if (tracker.windowStart != 0 && tracker.windowStart <= state.trippedWindowStart) {
+            revert WindowAlreadyTripped(asset, tracker.windowStart);
+        }
+        uint256 windowHigh = tracker.windowHighPrice;
         uint256 threshold = _tripPrice(windowHigh, config.maxDrop);
         if (price >= threshold) revert NoPriceDrop(asset, price, threshold);
 
         uint256 until = block.timestamp + config.cooldown;
         state.trippedUntil = uint64(until);
+        state.trippedWindowStart = tracker.windowStart;
         emit Tripped(asset, msg.sender, price, windowHigh, until);
     }
 

@@ -95,6 +95,9 @@ interface ICircuitBreaker {
     error FreezeCooldown(address asset, uint256 until);
     /// @notice The price has not fallen far enough to trip the breaker.
     error NoPriceDrop(address asset, uint256 price, uint256 tripPrice);
+    /// @notice The drop from this tracker window's high already tripped the breaker; a new trip needs a
+    /// new window (a high observed after that trip).
+    error WindowAlreadyTripped(address asset, uint256 windowStart);
     error OracleHealthy(address asset);
     error NotPaused(Action action);
     error NotFrozen(address asset);
@@ -132,7 +135,8 @@ interface ICircuitBreaker {
 
     // ------------------------------------------------------------------ permissionless
     /// @notice Trips the price-drop breaker of `asset` if its price is below the oracle tracker's window
-    /// high x (1 - maxDrop) (NoPriceDrop otherwise). Lasts `cooldown`; a grace period follows.
+    /// high x (1 - maxDrop) (NoPriceDrop otherwise). Lasts `cooldown`; a grace period follows. Each
+    /// tracker window trips at most once (WindowAlreadyTripped), so a stale high cannot stall liquidations.
     function trip(address asset) external;
 
     /// @notice Records that the price of `asset` is unusable now (OracleHealthy otherwise).

@@ -417,11 +417,24 @@ describe("CircuitBreaker: price-drop breaker", function () {
     await expect(f.breaker.trip(f.tkn))
       .to.be.revertedWithCustomError(f.breaker, "BreakerTripped")
       .withArgs(f.tkn, until);
-    // Once expired it may trip again if the price is still down.
+    // Once expired, the same tracker window cannot trip again: a stale high must not stall
+    // liquidations for ever.
     await nextAt(until);
+    const window = (await f.s.oracle.trackerState(f.tkn)).windowStart;
     await expect(f.breaker.trip(f.tkn))
-      .to.emit(f.breaker, "Tripped")
-      .withArgs(f.tkn, f.admin.address, wad("2"), TKN_START_PRICE, until + TKN_CONFIG.cooldown);
+      .to.be.revertedWithCustomError(f.breaker, "WindowAlreadyTripped")
+      .withArgs(f.tkn, window);
+    // A new window starts at the current price: no drop from its high, no trip...
+    await networkHelpers.time.increase(3600);
+    await f.tknFeed.updateAnswer(wad("2"));
+    await f.s.oracle.poke(f.tkn);
+    const fresh = await f.s.oracle.trackerState(f.tkn);
+    expect(fresh.windowStart).to.be.greaterThan(window);
+    await expect(f.breaker.trip(f.tkn)).to.be.revertedWithCustomError(f.breaker, "NoPriceDrop");
+    // ...until the price falls more than maxDrop below the new window's high.
+    const newTrip = tripPriceOf(fresh.windowHighPrice, TKN_CONFIG.maxDrop);
+    await f.tknFeed.updateAnswer(newTrip - 1n);
+    await expect(f.breaker.trip(f.tkn)).to.emit(f.breaker, "Tripped");
   });
 
   it("blocks new risk and non-floor liquidations of the asset only, then clears on time through the grace period", async function () {
