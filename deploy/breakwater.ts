@@ -270,6 +270,7 @@ export async function deployBreakwater(
     auctionHouse.connect(deployer).setCircuitBreaker(addresses.circuitBreaker),
   );
   await send("breaker.setAuctionHouse", circuitBreaker.connect(deployer).setAuctionHouse(addresses.auctionHouse));
+  await send("oracle.setPriceDropBreaker", oracle.connect(deployer).setPriceDropBreaker(addresses.circuitBreaker));
   // The engine pays bad debt and the auction house pays keepers out of the insurance fund.
   await send("fund spender: engine", insuranceFund.connect(deployer).setSpender(addresses.engine, true));
   await send("fund spender: auction house", insuranceFund.connect(deployer).setSpender(addresses.auctionHouse, true));

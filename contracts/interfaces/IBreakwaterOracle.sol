@@ -16,6 +16,11 @@ enum OracleFailure {
     Deviation // primary and secondary feeds disagree by more than maxDeviation
 }
 
+/// @notice The one breaker function the oracle calls: `poke` trips the price-drop breaker itself.
+interface IPriceDropBreaker {
+    function trip(address asset) external;
+}
+
 /// @title Breakwater oracle: defensive Chainlink adapter plus an on-chain volatility tracker
 /// @notice Prices are USD per one whole token, scaled to 1e18 [wad], whatever the feed decimals.
 /// The tracker keeps an EWMA of squared price returns, updated by the permissionless `poke`, from
@@ -67,6 +72,9 @@ interface IBreakwaterOracle {
     event SequencerFeedSet(address indexed feed, uint32 gracePeriod);
     event TrackerParametersSet(uint64 ewmaLambda, uint32 minPokeInterval, uint32 windowLength);
     event Poked(address indexed asset, uint256 price, uint256 ewmaVariance, uint256 volatility);
+    event PriceDropBreakerSet(address indexed breaker);
+
+    error PriceDropBreakerAlreadySet(address breaker);
 
     /// @notice Price of `asset` [wad USD per whole token]; reverts `OracleFailed` on any failure.
     function getPrice(address asset) external view returns (uint256 price);
@@ -85,9 +93,13 @@ interface IBreakwaterOracle {
     function volatility(address asset) external view returns (uint256);
 
     /// @notice Permissionless: reads the current price and folds the return since the last poke into
-    /// the EWMA. Pokes closer together than `minPokeInterval` only refresh the window high.
+    /// the EWMA. Pokes closer together than `minPokeInterval` only refresh the window high. Then tries
+    /// to trip the price-drop breaker (if wired), which trips only on a real drop.
     /// @return price The price read [wad].
     function poke(address asset) external returns (uint256 price);
+
+    /// @notice Admin: wires the price-drop breaker that `poke` trips when it sees the drop, once.
+    function setPriceDropBreaker(address breaker) external;
 
     /// @notice Configures (or replaces) the feeds of `asset`. Restricted to governance.
     function setFeed(address asset, FeedConfig calldata config) external;

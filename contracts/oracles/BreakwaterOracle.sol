@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {IBreakwaterOracle, OracleFailure} from "../interfaces/IBreakwaterOracle.sol";
+import {IBreakwaterOracle, IPriceDropBreaker, OracleFailure} from "../interfaces/IBreakwaterOracle.sol";
 import {ChainlinkReader} from "./ChainlinkReader.sol";
 
 /// @title Breakwater oracle
@@ -107,6 +107,8 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
 
     mapping(address asset => AssetData) private _assets;
     SequencerConfig private _sequencer;
+    /// @notice Price-drop breaker tripped by `poke` (address(0) until wired).
+    IPriceDropBreaker public priceDropBreaker;
     TrackerParameters private _tracker;
 
     constructor(address accessManager) AccessManaged(accessManager) {
@@ -232,6 +234,25 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         data.prices = prices;
         data.stats = stats;
         emit Poked(asset, price, stats.ewmaVariance, stats.volatility);
+        _tryTrip(asset);
+    }
+
+    /// @dev A poke reads the price and never reverts on a drop, so it is where the price-drop breaker
+    /// trips itself: a trip made here sticks. No drop, or already tripped: the breaker reverts and the
+    /// poke goes on.
+    function _tryTrip(address asset) private {
+        IPriceDropBreaker breaker = priceDropBreaker;
+        if (address(breaker) != address(0)) {
+            try breaker.trip(asset) {} catch {}
+        }
+    }
+
+    /// @inheritdoc IBreakwaterOracle
+    function setPriceDropBreaker(address breaker) external restricted {
+        if (breaker == address(0)) revert InvalidFeedConfig(address(0), "priceDropBreaker");
+        if (address(priceDropBreaker) != address(0)) revert PriceDropBreakerAlreadySet(address(priceDropBreaker));
+        priceDropBreaker = IPriceDropBreaker(breaker);
+        emit PriceDropBreakerSet(breaker);
     }
 
     /// @notice One variance sample: the squared return from `lastPrice` to `price`, scaled from `dt`

@@ -115,6 +115,7 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "setSequencerFeed(address,uint32)": ADMIN,
     "setTrackerParameters(uint64,uint32,uint32)": RISK,
     "setAuthority(address)": AUTHORITY_ONLY,
+    "setPriceDropBreaker(address)": ADMIN,
   },
   rateModel: {
     "setParameters((uint64,uint64,uint64,uint64))": RISK,
