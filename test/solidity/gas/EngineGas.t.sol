@@ -1,19 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {BaseTest} from "../utils/BaseTest.sol";
-import {MockERC20} from "../../mocks/MockERC20.sol";
-import {BreakwaterOracle} from "../../../contracts/oracles/BreakwaterOracle.sol";
-import {KinkedRateModel} from "../../../contracts/core/KinkedRateModel.sol";
-import {LendingPool} from "../../../contracts/core/LendingPool.sol";
-import {InsuranceFund} from "../../../contracts/core/InsuranceFund.sol";
-import {VaultEngine} from "../../../contracts/core/VaultEngine.sol";
-import {IBreakwaterOracle} from "../../../contracts/interfaces/IBreakwaterOracle.sol";
-import {IKinkedRateModel} from "../../../contracts/interfaces/IInterestRateModel.sol";
+import {SystemBase} from "../utils/SystemBase.sol";
 import {IVaultEngine} from "../../../contracts/interfaces/IVaultEngine.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
 
@@ -33,26 +21,16 @@ interface IVmGasSnapshots {
 /// transaction (scripts/bench-gas.ts) minus the 21,000 intrinsic gas and the calldata cost, before
 /// refunds. Every test also checks the state the operation left behind, reading nothing the call
 /// touches before it (see `Before`).
-contract EngineGasTest is BaseTest {
+contract EngineGasTest is SystemBase {
     IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant BLOCK_TIME = 12;
     string internal constant ENGINE = "VaultEngine";
     string internal constant POOL = "LendingPool";
 
-    address internal constant LENDER = address(0x1E4D);
     address internal constant LENDER2 = address(0x1E4D2);
     address internal constant WARM = address(0xA11CE);
     address internal constant USER = address(0xB0B);
-
-    MockERC20 internal usdc;
-    MockERC20 internal weth;
-    MockERC20 internal wbtc;
-    MockERC20 internal link;
-    BreakwaterOracle internal oracle;
-    LendingPool internal pool;
-    VaultEngine internal engine;
 
     // The second user's vaults, one per starting state.
     VaultId internal vEmpty; // opened, nothing deposited
@@ -82,8 +60,7 @@ contract EngineGasTest is BaseTest {
     Before internal before;
 
     function setUp() public {
-        vm.warp(1_700_000_000);
-        _deploy();
+        _deploySystem();
 
         address[4] memory actors = [LENDER, LENDER2, WARM, USER];
         for (uint256 i; i < actors.length; ++i) _fund(actors[i]);
@@ -346,83 +323,5 @@ contract EngineGasTest is BaseTest {
         engine.deposit(id, address(wbtc), 1e8);
         engine.deposit(id, address(link), 2_000e18);
         _next();
-    }
-
-    /// @dev The system of deploy/breakwater.ts with deploy/parameters/hardhat.json; this contract
-    /// stays the access manager's admin, which may call every restricted function.
-    function _deploy() internal {
-        AccessManager manager = new AccessManager(address(this));
-        usdc = new MockERC20("USD Coin (mock)", "USDC", 6);
-        weth = new MockERC20("Wrapped Ether (mock)", "WETH", 18);
-        wbtc = new MockERC20("Wrapped Bitcoin (mock)", "WBTC", 8);
-        link = new MockERC20("Chainlink (mock)", "LINK", 18);
-
-        oracle = new BreakwaterOracle(address(manager));
-        oracle.setTrackerParameters(0.94e18, 60, 3600);
-        _setFeed(address(usdc), 1e8, 0.5e18, 2e18);
-        _setFeed(address(weth), 3_000e8, 10e18, 1_000_000e18);
-        _setFeed(address(wbtc), 60_000e8, 100e18, 10_000_000e18);
-        _setFeed(address(link), 15e8, 0.01e18, 100_000e18);
-
-        KinkedRateModel rateModel = new KinkedRateModel(
-            address(manager),
-            IKinkedRateModel.RateParameters({
-                baseRate: uint64(uint256(0.01e18) / 365 days),
-                slopeLow: uint64(uint256(0.04e18) / 365 days),
-                slopeHigh: uint64(uint256(0.75e18) / 365 days),
-                kink: 0.8e18
-            })
-        );
-        pool = new LendingPool(IERC20(address(usdc)), "Breakwater USDC", "bwUSDC", address(manager), rateModel, 0.1e18);
-        InsuranceFund fund = new InsuranceFund(address(manager), pool);
-        engine = new VaultEngine(address(manager), pool, oracle, 100e6, 8);
-        pool.setEngine(address(engine));
-        pool.setInsuranceFund(address(fund));
-
-        _list(address(weth), 0.2e18, 0.15e18, 50_000_000e18, 100_000_000e6);
-        _list(address(wbtc), 0.25e18, 0.18e18, 30_000_000e18, 100_000_000e6);
-        _list(address(link), 0.35e18, 0.25e18, 5_000_000e18, 20_000_000e6);
-    }
-
-    /// @dev An 8-decimal MockV3Aggregator at `answer`, 24 h staleness, no secondary feed.
-    function _setFeed(address asset, int256 answer, uint128 minPrice, uint128 maxPrice) internal {
-        MockV3Aggregator feed = new MockV3Aggregator(8, answer);
-        oracle.setFeed(
-            asset,
-            IBreakwaterOracle.FeedConfig({
-                primary: AggregatorV3Interface(address(feed)),
-                secondary: AggregatorV3Interface(address(0)),
-                primaryStaleness: 1 days,
-                secondaryStaleness: 0,
-                maxDeviation: 0,
-                minPrice: minPrice,
-                maxPrice: maxPrice
-            })
-        );
-    }
-
-    /// @dev Volatility multiplier 2 (cap 10%), size multiplier 0.5 (cap 10%), as in hardhat.json.
-    function _list(
-        address asset,
-        uint64 initialHaircut,
-        uint64 maintenanceHaircut,
-        uint128 marketDepth,
-        uint128 debtCeiling
-    ) internal {
-        engine.listCollateral(
-            asset,
-            IVaultEngine.CollateralConfig({
-                enabled: true,
-                decimals: 0,
-                initialHaircut: initialHaircut,
-                maintenanceHaircut: maintenanceHaircut,
-                volatilityMultiplier: 2e18,
-                volatilityCap: 0.1e18,
-                sizeMultiplier: 0.5e18,
-                sizeCap: 0.1e18,
-                marketDepth: marketDepth,
-                debtCeiling: debtCeiling
-            })
-        );
     }
 }

@@ -1,24 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {BaseTest} from "../utils/BaseTest.sol";
-import {MockERC20} from "../../mocks/MockERC20.sol";
-import {BreakwaterOracle} from "../../../contracts/oracles/BreakwaterOracle.sol";
-import {KinkedRateModel} from "../../../contracts/core/KinkedRateModel.sol";
-import {LendingPool} from "../../../contracts/core/LendingPool.sol";
-import {InsuranceFund} from "../../../contracts/core/InsuranceFund.sol";
-import {VaultEngine} from "../../../contracts/core/VaultEngine.sol";
+import {SystemBase} from "../utils/SystemBase.sol";
 import {AuctionHouse} from "../../../contracts/auction/AuctionHouse.sol";
-import {ExponentialCurve} from "../../../contracts/auction/curves/ExponentialCurve.sol";
 import {IAuctionHouse} from "../../../contracts/interfaces/IAuctionHouse.sol";
-import {IBreakwaterOracle} from "../../../contracts/interfaces/IBreakwaterOracle.sol";
-import {IKinkedRateModel} from "../../../contracts/interfaces/IInterestRateModel.sol";
-import {IPriceCurve} from "../../../contracts/interfaces/IPriceCurve.sol";
-import {IVaultEngine} from "../../../contracts/interfaces/IVaultEngine.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
 
 /// @notice Gas snapshot cheatcodes (served by EDR), kept here rather than in the shared Vm.sol.
@@ -38,28 +23,15 @@ interface IVmGasSnapshots {
 /// are flagged, and the measured call comes when each is in the state it needs. Each test measures
 /// ONE call, with cold storage as in a real transaction (setUp and the test run separately), and
 /// checks the state it left behind against figures read at the end of setUp (see `Before`).
-contract LiquidationGasTest is BaseTest {
+contract LiquidationGasTest is SystemBase {
     IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
 
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant BLOCK_TIME = 12;
     string internal constant GROUP = "AuctionHouse";
 
-    address internal constant LENDER = address(0x1E4D);
     address internal constant WARM = address(0xA11CE);
     address internal constant USER = address(0xB0B);
     address internal constant KEEPER = address(0x4EE9E4);
-
-    MockERC20 internal usdc;
-    MockERC20 internal weth;
-    MockERC20 internal wbtc;
-    MockERC20 internal link;
-    MockV3Aggregator internal wethFeed;
-    BreakwaterOracle internal oracle;
-    LendingPool internal pool;
-    InsuranceFund internal fund;
-    VaultEngine internal engine;
-    AuctionHouse internal auctionHouse;
 
     /// @dev The second user's vaults and auctions, one per measured operation.
     struct Prepared {
@@ -126,8 +98,7 @@ contract LiquidationGasTest is BaseTest {
     }
 
     function setUp() public {
-        vm.warp(1_700_000_000);
-        _deploy();
+        _deploySystem();
 
         address[4] memory actors = [LENDER, WARM, USER, KEEPER];
         for (uint256 i; i < actors.length; ++i) _fund(actors[i]);
@@ -142,7 +113,7 @@ contract LiquidationGasTest is BaseTest {
         Warm memory w = _openVaults();
         // WETH -15%: HF 0.96 (45,000 on 20 WETH), 0.99 (three collaterals), 0.91 (47,500 borrowed);
         // all above the 0.9 hard floor, so every kick needs a margin call and the cure window.
-        wethFeed.updateAnswer(2_550e8);
+        feedOf[address(weth)].updateAnswer(2_550e8);
         _next();
         vm.startPrank(KEEPER);
         VaultId[10] memory flagged = [
@@ -471,117 +442,5 @@ contract LiquidationGasTest is BaseTest {
         engine.borrow(id, 50_000e6, owner);
         vm.stopPrank();
         _next();
-    }
-
-    /// @dev The system of deploy/breakwater.ts with deploy/parameters/hardhat.json; this contract
-    /// stays the access manager's admin, which may call every restricted function.
-    function _deploy() internal {
-        AccessManager manager = new AccessManager(address(this));
-        usdc = new MockERC20("USD Coin (mock)", "USDC", 6);
-        weth = new MockERC20("Wrapped Ether (mock)", "WETH", 18);
-        wbtc = new MockERC20("Wrapped Bitcoin (mock)", "WBTC", 8);
-        link = new MockERC20("Chainlink (mock)", "LINK", 18);
-
-        oracle = new BreakwaterOracle(address(manager));
-        oracle.setTrackerParameters(0.94e18, 60, 3600);
-        _setFeed(address(usdc), 1e8, 0.5e18, 2e18);
-        wethFeed = _setFeed(address(weth), 3_000e8, 10e18, 1_000_000e18);
-        _setFeed(address(wbtc), 60_000e8, 100e18, 10_000_000e18);
-        _setFeed(address(link), 15e8, 0.01e18, 100_000e18);
-
-        KinkedRateModel rateModel = new KinkedRateModel(
-            address(manager),
-            IKinkedRateModel.RateParameters({
-                baseRate: uint64(uint256(0.01e18) / 365 days),
-                slopeLow: uint64(uint256(0.04e18) / 365 days),
-                slopeHigh: uint64(uint256(0.75e18) / 365 days),
-                kink: 0.8e18
-            })
-        );
-        pool = new LendingPool(IERC20(address(usdc)), "Breakwater USDC", "bwUSDC", address(manager), rateModel, 0.1e18);
-        fund = new InsuranceFund(address(manager), pool);
-        engine = new VaultEngine(address(manager), pool, oracle, 100e6, 8);
-        ExponentialCurve curve = new ExponentialCurve(0.99e18, 60);
-        auctionHouse = new AuctionHouse(
-            address(manager),
-            engine,
-            IAuctionHouse.AuctionParameters({
-                targetHealthFactor: 1.1e18,
-                hardFloor: 0.9e18,
-                lotBuffer: 1.3e18,
-                cureWindow: 600,
-                keeperChip: 0.005e18,
-                keeperTip: 5e6,
-                dust: 100e6
-            })
-        );
-        pool.setEngine(address(engine));
-        pool.setInsuranceFund(address(fund));
-        engine.setAuctionHouse(address(auctionHouse));
-        fund.setSpender(address(engine), true);
-        fund.setSpender(address(auctionHouse), true);
-
-        _list(address(weth), 0.2e18, 0.15e18, 50_000_000e18, 100_000_000e6, curve);
-        _list(address(wbtc), 0.25e18, 0.18e18, 30_000_000e18, 100_000_000e6, curve);
-        _list(address(link), 0.35e18, 0.25e18, 5_000_000e18, 20_000_000e6, curve);
-    }
-
-    /// @dev An 8-decimal MockV3Aggregator at `answer`, 24 h staleness, no secondary feed.
-    function _setFeed(
-        address asset,
-        int256 answer,
-        uint128 minPrice,
-        uint128 maxPrice
-    ) internal returns (MockV3Aggregator feed) {
-        feed = new MockV3Aggregator(8, answer);
-        oracle.setFeed(
-            asset,
-            IBreakwaterOracle.FeedConfig({
-                primary: AggregatorV3Interface(address(feed)),
-                secondary: AggregatorV3Interface(address(0)),
-                primaryStaleness: 1 days,
-                secondaryStaleness: 0,
-                maxDeviation: 0,
-                minPrice: minPrice,
-                maxPrice: maxPrice
-            })
-        );
-    }
-
-    /// @dev Volatility multiplier 2 (cap 10%), size multiplier 0.5 (cap 10%); auction penalty 8%,
-    /// start buffer 1.1, reset below 50% of the start or after 2 hours, as in hardhat.json.
-    function _list(
-        address asset,
-        uint64 initialHaircut,
-        uint64 maintenanceHaircut,
-        uint128 marketDepth,
-        uint128 debtCeiling,
-        IPriceCurve curve
-    ) internal {
-        engine.listCollateral(
-            asset,
-            IVaultEngine.CollateralConfig({
-                enabled: true,
-                decimals: 0,
-                initialHaircut: initialHaircut,
-                maintenanceHaircut: maintenanceHaircut,
-                volatilityMultiplier: 2e18,
-                volatilityCap: 0.1e18,
-                sizeMultiplier: 0.5e18,
-                sizeCap: 0.1e18,
-                marketDepth: marketDepth,
-                debtCeiling: debtCeiling
-            })
-        );
-        auctionHouse.setCollateralAuctionConfig(
-            asset,
-            IAuctionHouse.CollateralAuctionConfig({
-                curve: curve,
-                penalty: 0.08e18,
-                startBuffer: 1.1e18,
-                resetPriceRatio: 0.5e18,
-                maxDuration: 7200
-            })
-        );
     }
 }
