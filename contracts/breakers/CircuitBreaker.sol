@@ -298,9 +298,16 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     }
 
     /// @inheritdoc ICircuitBreaker
+    /// @dev Reads the live price itself; an unusable price skips only the live-drop part (every
+    /// price-dependent action reverts `OracleFailed` then anyway).
     function isRiskIncreaseBlocked(address asset) external view returns (bool) {
-        AssetState storage state = _states[asset];
-        return block.timestamp < state.frozenUntil || block.timestamp < state.trippedUntil || state.oracleFailedAt != 0;
+        (uint256 price, OracleFailure failure) = oracle.tryGetPrice(asset);
+        return _isRiskIncreaseBlocked(asset, price, failure == OracleFailure.None);
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    function isRiskIncreaseBlockedAt(address asset, uint256 price) external view returns (bool) {
+        return _isRiskIncreaseBlocked(asset, price, true);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -422,6 +429,23 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         _checkRange("gracePeriod", config.gracePeriod, 0, MAX_GRACE_PERIOD);
         _global = config;
         emit GlobalConfigSet(config);
+    }
+
+    /// @dev Frozen, tripped, in recorded oracle failure, or (with `checkDrop`) a live drop that `trip`
+    /// would accept at `price`: a borrow or withdrawal that sees the drop is refused although its own
+    /// revert would roll back any trip it made (the trip itself needs a call of `trip` or `poke`).
+    function _isRiskIncreaseBlocked(address asset, uint256 price, bool checkDrop) internal view returns (bool) {
+        AssetState storage state = _states[asset];
+        if (block.timestamp < state.frozenUntil || block.timestamp < state.trippedUntil || state.oracleFailedAt != 0) {
+            return true;
+        }
+        if (!checkDrop) return false;
+        uint256 maxDrop = _configs[asset].maxDrop;
+        if (maxDrop == 0) return false;
+        IBreakwaterOracle.TrackerState memory tracker = oracle.trackerState(asset);
+        if (price >= _tripPrice(tracker.windowHighPrice, maxDrop)) return false;
+        // Same rule as `trip`: a window whose drop already tripped once does not block again.
+        return tracker.windowStart == 0 || tracker.windowStart > state.trippedWindowStart;
     }
 
     /// @dev Price below which `asset` can be tripped: windowHigh x (1 - maxDrop), rounded down [wad].

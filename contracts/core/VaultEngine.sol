@@ -605,7 +605,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt). With
-    /// `forRiskIncrease`, an asset that is frozen, tripped or in oracle-failure mode gives no borrowing power.
+    /// `forRiskIncrease`, an asset that is frozen, tripped, in oracle-failure mode or priced below its trip
+    /// price gives no borrowing power.
     function _health(
         VaultId id,
         uint256 scaledDebt,
@@ -645,7 +646,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 c.marketDepth
             );
             // A disabled or breaker-blocked asset keeps its maintenance value but gives no new borrowing power.
-            if (c.enabled && (address(breaker) == address(0) || !breaker.isRiskIncreaseBlocked(asset))) {
+            if (c.enabled && (address(breaker) == address(0) || !breaker.isRiskIncreaseBlockedAt(asset, a.price))) {
                 a.initialValue = RiskMath.effectiveValueDown(
                     a.value,
                     c.initialHaircut + volAddOn,

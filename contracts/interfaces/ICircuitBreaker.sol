@@ -175,9 +175,14 @@ interface ICircuitBreaker {
     /// where a deposit only reduces risk.
     function checkDeposit(address asset) external view;
 
-    /// @notice True when new risk against `asset` is blocked: frozen, tripped, or in recorded oracle
-    /// failure. The engine then gives the asset no borrowing power (borrow and withdraw checks).
+    /// @notice True when new risk against `asset` is blocked: frozen, tripped, in recorded oracle
+    /// failure, or priced (live) below its trip price in a window that has not tripped yet, i.e. a drop
+    /// `trip` would accept. The engine then gives the asset no borrowing power (borrow and withdraw checks).
     function isRiskIncreaseBlocked(address asset) external view returns (bool);
+
+    /// @notice `isRiskIncreaseBlocked` at a `price` [wad] the caller has already read from the oracle
+    /// (saves a second feed read); the engine's hot path.
+    function isRiskIncreaseBlockedAt(address asset, uint256 price) external view returns (bool);
 
     /// @notice Reverts when a new auction (or reset) of `asset` must wait: Kick paused, breaker tripped,
     /// or liquidation grace period. Vaults below the hard floor (`belowHardFloor`) skip trip and grace.
