@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
+import { breakwaterTasks } from "./tasks/index.js";
 
 // No compiler download site is reachable: use the official WASM builds shipped on npm.
 const require = createRequire(import.meta.url);
@@ -13,6 +14,8 @@ const optimizedSettings = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  // Operator tasks for every role (borrower, lender, keeper, guardian, governance, local chains).
+  tasks: breakwaterTasks,
   solidity: {
     // Published contracts deployed as they are: governance (AccessManager) and, on local chains
     // only, Chainlink's own MockV3Aggregator feed.

@@ -1,0 +1,5 @@
+// Every Breakwater task, registered in hardhat.config.ts (`tasks: breakwaterTasks`). Actions are
+// lazy-loaded from tasks/actions/, so `npx hardhat --help` stays fast.
+import { vaultTasks } from "./vault.js";
+
+export const breakwaterTasks = [...vaultTasks];

@@ -1,0 +1,77 @@
+// Shared by the task tests: one in-process chain, a deployment recorded in a temp file, and a runner
+// that executes a task the way the CLI does and captures what it prints.
+//
+// The tests take the connection with `network.getOrCreate()`, the call the tasks make
+// (tasks/lib/context.ts): both get the same cached connection, so a task acts on the test's chain.
+// (`network.create()` here would give the test a second, separate chain the tasks never see.)
+// Every task test file uses this module's single fixture, so loadFixture snapshots never interleave.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import hre, { network } from "hardhat";
+import { writeDeployment } from "../../deploy/breakwater.js";
+import { deployLocalSystem, type LocalSystem } from "../../scripts/lib/local.js";
+
+export const connection = await network.getOrCreate();
+export const { ethers, networkHelpers } = connection;
+
+export const deploymentFile = path.join(mkdtempSync(path.join(tmpdir(), "bw-tasks-")), "default.json");
+
+export interface TaskFixture {
+  s: LocalSystem;
+  file: string;
+}
+
+/** The whole system with deploy/parameters/hardhat.json, recorded in `deploymentFile`. */
+export async function taskFixture(): Promise<TaskFixture> {
+  const s = await deployLocalSystem(ethers, { networkName: connection.networkName });
+  writeDeployment(s.record, deploymentFile);
+  return { s, file: deploymentFile };
+}
+
+/** Nonce of every signer plus the block number: unchanged when a task failed before sending anything. */
+export async function chainMark(): Promise<string> {
+  const signers = await ethers.getSigners();
+  const nonces = await Promise.all(signers.slice(0, 8).map((x) => ethers.provider.getTransactionCount(x.address)));
+  return `${await ethers.provider.getBlockNumber()}:${nonces.join(",")}`;
+}
+
+export const loadTaskFixture = () => networkHelpers.loadFixture(taskFixture);
+
+export interface TaskRun {
+  result: unknown;
+  stdout: string;
+}
+
+/** Runs a task with `--deployment` set to the fixture's file, capturing console output. */
+export async function runTask(id: string[], args: Record<string, unknown> = {}): Promise<TaskRun> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...parts: unknown[]) => {
+    lines.push(parts.map(String).join(" "));
+  };
+  try {
+    const result = await hre.tasks.getTask(id).run({ deployment: deploymentFile, ...args });
+    return { result, stdout: lines.join("\n") };
+  } finally {
+    console.log = original;
+  }
+}
+
+/** Runs a task with --json and checks that what it printed is the JSON it returned. */
+export async function runJson(id: string[], args: Record<string, unknown> = {}): Promise<any> {
+  const { result, stdout } = await runTask(id, { ...args, json: true });
+  const printed = JSON.parse(stdout);
+  if (JSON.stringify(printed) !== JSON.stringify(result)) {
+    throw new Error(`printed JSON differs from the returned result:\n${stdout}\nvs\n${JSON.stringify(result)}`);
+  }
+  return printed;
+}
+
+/** Index of a signer among ethers.getSigners(), as a --from value. */
+export async function fromOf(address: string): Promise<string> {
+  const signers = await ethers.getSigners();
+  const i = signers.findIndex((x) => x.address === address);
+  if (i < 0) throw new Error(`${address} is not a configured signer`);
+  return String(i);
+}
