@@ -1,5 +1,6 @@
 // Every Breakwater task, registered in hardhat.config.ts (`tasks: breakwaterTasks`). Actions are
 // lazy-loaded from tasks/actions/, so `npx hardhat --help` stays fast.
+import { poolTasks } from "./pool.js";
 import { vaultTasks } from "./vault.js";
 
-export const breakwaterTasks = [...vaultTasks];
+export const breakwaterTasks = [...vaultTasks, ...poolTasks];
