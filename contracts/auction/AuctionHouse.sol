@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IAuctionHouse, IAuctionTakeCallback} from "../interfaces/IAuctionHouse.sol";
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
@@ -51,16 +52,21 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @notice Pauses, breakers and the liquidation throttle; address(0) until wired (then no checks).
     ICircuitBreaker public circuitBreaker;
-    /// @dev Debt each open auction holds against the throttle's caps, released when it settles.
-    mapping(uint256 auctionId => uint256) internal _throttledDebt;
+    /// @dev Per-auction book-keeping, packed in one slot (one fresh storage write per kick):
+    /// `incentiveLeft` is the keeper incentive the auction may still pay (kick and resets together never
+    /// exceed its penalty); `throttledDebt` is the debt it holds against the throttle's caps, released
+    /// when it settles [base units].
+    struct AuctionLedger {
+        uint128 incentiveLeft;
+        uint128 throttledDebt;
+    }
 
     uint256 public auctionCount;
     mapping(uint256 auctionId => Auction) internal _auctions;
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
     /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
     mapping(VaultId vault => uint256 auctionId) internal _blocking;
-    /// @dev Keeper incentive an auction may still pay (kick and resets together never exceed its penalty).
-    mapping(uint256 auctionId => uint256) internal _incentiveLeft;
+    mapping(uint256 auctionId => AuctionLedger) internal _ledger;
 
     /// @dev Sizing of a new auction.
     struct Kick {
@@ -70,6 +76,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 penalty; // [base units]
         uint256 top; // [wad base per token]
         uint256 value; // lot value at the oracle price [wad usd]
+        uint256 priceUsd; // oracle price of the collateral [wad usd per token]
+        uint256 healthFactor; // the vault's HF before the auction [wad]
     }
 
     constructor(
@@ -92,20 +100,19 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function kick(VaultId vault, address asset, address keeper) external nonReentrant returns (uint256 auctionId) {
         if (keeper == address(0)) revert ZeroAddress();
         ICircuitBreaker breaker = circuitBreaker;
-        // A kick reads the price: it trips the price-drop breaker itself when the drop is there. The kick
-        // then defers (returns 0, with an event) instead of reverting, so the trip sticks; vaults below the
-        // hard floor are liquidated anyway.
-        if (address(breaker) != address(0)) {
-            try breaker.trip(asset) {
-                uint256 hf = engine.healthFactor(vault);
-                if (hf >= _params.hardFloor) {
-                    emit KickDeferred(vault, asset, keeper, hf);
-                    return 0;
-                }
-            } catch {}
-        }
         uint256 index = pool.accrueInterest();
         Kick memory k = _sizeKick(vault, asset, index);
+        // A kick reads the price: it trips the price-drop breaker itself when the drop is there (a view
+        // checks first, so the common no-drop kick pays no failed trip). The kick then defers (returns 0,
+        // with an event) instead of reverting, so the trip sticks; vaults below the hard floor are
+        // liquidated anyway.
+        if (address(breaker) != address(0) && breaker.canTrip(asset, k.priceUsd)) {
+            breaker.trip(asset);
+            if (k.healthFactor >= _params.hardFloor) {
+                emit KickDeferred(vault, asset, keeper, k.healthFactor);
+                return 0;
+            }
+        }
 
         engine.seizeForAuction(vault, asset, k.lot, k.scaledDebt);
         auctionId = ++auctionCount;
@@ -120,11 +127,15 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         });
         _active[vault][asset] = auctionId;
         if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
-        _incentiveLeft[auctionId] = k.penalty;
+        uint256 throttled;
         if (address(breaker) != address(0)) {
             breaker.onAuctionStart(asset, k.debt, k.value);
-            _throttledDebt[auctionId] = k.debt;
+            throttled = k.debt;
         }
+        _ledger[auctionId] = AuctionLedger({
+            incentiveLeft: SafeCast.toUint128(k.penalty),
+            throttledDebt: SafeCast.toUint128(throttled)
+        });
 
         uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
         emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
@@ -177,6 +188,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         x.onlyCollateral = health.assets.length == 1;
         Kick memory k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
+        k.priceUsd = a.price;
+        k.healthFactor = hf;
         return k;
     }
 
@@ -378,12 +391,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         t.done = t.left.lot == 0 || (t.left.scaledDebt == 0 && t.left.penalty == 0);
         if (t.done) {
             delete _auctions[auctionId];
-            delete _incentiveLeft[auctionId];
-            uint256 throttled = _throttledDebt[auctionId];
-            if (throttled != 0) {
-                delete _throttledDebt[auctionId];
-                circuitBreaker.onAuctionEnd(t.left.asset, throttled);
-            }
+            uint256 throttled = _ledger[auctionId].throttledDebt;
+            delete _ledger[auctionId];
+            if (throttled != 0) circuitBreaker.onAuctionEnd(t.left.asset, throttled);
             _active[t.left.vault][t.left.asset] = 0;
             if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
         } else {
@@ -495,12 +505,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function throttledDebtOf(uint256 auctionId) external view returns (uint256) {
-        return _throttledDebt[auctionId];
+        return _ledger[auctionId].throttledDebt;
     }
 
     /// @inheritdoc IAuctionHouse
     function incentiveLeft(uint256 auctionId) external view returns (uint256) {
-        return _incentiveLeft[auctionId];
+        return _ledger[auctionId].incentiveLeft;
     }
 
     /// @inheritdoc IAuctionHouse
@@ -635,10 +645,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _payKeeper(uint256 auctionId, address keeper, uint256 tab) internal returns (uint256 paid) {
         AuctionParameters memory p = _params;
         if (tab < p.dust) return 0;
-        uint256 reward = Math.min(p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD), _incentiveLeft[auctionId]);
+        AuctionLedger storage ledger = _ledger[auctionId];
+        uint256 reward = Math.min(p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD), ledger.incentiveLeft);
         if (reward == 0) return 0;
         paid = IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
-        _incentiveLeft[auctionId] -= paid;
+        // paid <= reward <= incentiveLeft.
+        ledger.incentiveLeft -= uint128(paid);
     }
 
     function _oraclePriceInBase(address asset) internal view returns (uint256) {

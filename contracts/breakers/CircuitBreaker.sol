@@ -306,6 +306,14 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     }
 
     /// @inheritdoc ICircuitBreaker
+    /// @dev The caller's `price` stands for the live read `trip` makes (the same within a transaction).
+    function canTrip(address asset, uint256 price) external view returns (bool) {
+        AssetState storage state = _states[asset];
+        if (block.timestamp < state.trippedUntil) return false;
+        return _dropTrippable(state, _configs[asset].maxDrop, asset, price);
+    }
+
+    /// @inheritdoc ICircuitBreaker
     function isRiskIncreaseBlockedAt(address asset, uint256 price) external view returns (bool) {
         return _isRiskIncreaseBlocked(asset, price, true);
     }
@@ -439,12 +447,21 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         if (block.timestamp < state.frozenUntil || block.timestamp < state.trippedUntil || state.oracleFailedAt != 0) {
             return true;
         }
-        if (!checkDrop) return false;
-        uint256 maxDrop = _configs[asset].maxDrop;
+        return checkDrop && _dropTrippable(state, _configs[asset].maxDrop, asset, price);
+    }
+
+    /// @dev True when `trip` would accept `price` [wad], the trip not being active: the asset has a
+    /// breaker, `price` is below the window high's trip price and that window has not tripped before.
+    function _dropTrippable(
+        AssetState storage state,
+        uint256 maxDrop,
+        address asset,
+        uint256 price
+    ) internal view returns (bool) {
         if (maxDrop == 0) return false;
         IBreakwaterOracle.TrackerState memory tracker = oracle.trackerState(asset);
         if (price >= _tripPrice(tracker.windowHighPrice, maxDrop)) return false;
-        // Same rule as `trip`: a window whose drop already tripped once does not block again.
+        // Same rule as `trip`: a window whose drop already tripped once does not trip or block again.
         return tracker.windowStart == 0 || tracker.windowStart > state.trippedWindowStart;
     }
 

@@ -180,6 +180,10 @@ interface ICircuitBreaker {
     /// `trip` would accept. The engine then gives the asset no borrowing power (borrow and withdraw checks).
     function isRiskIncreaseBlocked(address asset) external view returns (bool);
 
+    /// @notice True when `trip(asset)` would succeed now with the oracle at `price` [wad] (a price the
+    /// caller has just read): lets a kick trip the breaker without paying for a failed `trip`.
+    function canTrip(address asset, uint256 price) external view returns (bool);
+
     /// @notice `isRiskIncreaseBlocked` at a `price` [wad] the caller has already read from the oracle
     /// (saves a second feed read); the engine's hot path.
     function isRiskIncreaseBlockedAt(address asset, uint256 price) external view returns (bool);
