@@ -78,6 +78,7 @@ describe("Circuit breaker: actions that read the price trip it themselves", func
       await setPrice(s, "WETH", "2400");
       expect(await s.circuitBreaker.isRiskIncreaseBlocked(weth)).to.equal(false);
       expect(await s.circuitBreaker.isRiskIncreaseBlockedAt(weth, 2400n * 10n ** 18n)).to.equal(false);
+      expect(await s.circuitBreaker.canTrip(weth, 2400n * 10n ** 18n)).to.equal(false);
       expect(await s.engine.maxBorrow(alice)).to.be.greaterThan(0n);
       await s.engine.connect(s.alice).borrow(alice, USDC(100), s.alice.address);
 
@@ -85,6 +86,7 @@ describe("Circuit breaker: actions that read the price trip it themselves", func
       expect((await s.circuitBreaker.assetView(weth)).tripped).to.equal(false); // nobody tripped it
       expect(await s.circuitBreaker.isRiskIncreaseBlocked(weth)).to.equal(true);
       expect(await s.circuitBreaker.isRiskIncreaseBlockedAt(weth, 2400n * 10n ** 18n - 1n)).to.equal(true);
+      expect(await s.circuitBreaker.canTrip(weth, 2400n * 10n ** 18n - 1n)).to.equal(true);
       expect(await s.engine.maxBorrow(alice)).to.equal(0n);
       await expect(s.engine.connect(s.alice).borrow(alice, USDC(1), s.alice.address))
         .to.be.revertedWithCustomError(s.engine, "Undercollateralised")
@@ -125,9 +127,11 @@ describe("Circuit breaker: actions that read the price trip it themselves", func
       await setPrice(s, "WETH", "2300");
       await expect(s.circuitBreaker.connect(s.stranger).trip(weth)).to.emit(s.circuitBreaker, "Tripped");
       const { trippedUntil } = await s.circuitBreaker.assetView(weth);
+      expect(await s.circuitBreaker.canTrip(weth, 2000n * 10n ** 18n)).to.equal(false); // tripped already
       await networkHelpers.time.increaseTo(trippedUntil);
       await setPrice(s, "WETH", "2300"); // refresh the feed's timestamp, same price, no poke: same window
       expect(await s.circuitBreaker.isRiskIncreaseBlocked(weth)).to.equal(false);
+      expect(await s.circuitBreaker.canTrip(weth, 2000n * 10n ** 18n)).to.equal(false); // same window
       expect(await s.engine.maxBorrow(alice)).to.be.greaterThan(0n);
       await s.engine.connect(s.alice).borrow(alice, USDC(100), s.alice.address);
     });
