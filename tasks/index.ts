@@ -1,6 +1,7 @@
 // Every Breakwater task, registered in hardhat.config.ts (`tasks: breakwaterTasks`). Actions are
 // lazy-loaded from tasks/actions/, so `npx hardhat --help` stays fast.
+import { keeperTasks } from "./keeper.js";
 import { poolTasks } from "./pool.js";
 import { vaultTasks } from "./vault.js";
 
-export const breakwaterTasks = [...vaultTasks, ...poolTasks];
+export const breakwaterTasks = [...vaultTasks, ...poolTasks, ...keeperTasks];

@@ -41,20 +41,22 @@ export const loadTaskFixture = () => networkHelpers.loadFixture(taskFixture);
 export interface TaskRun {
   result: unknown;
   stdout: string;
+  stderr: string;
 }
 
-/** Runs a task with `--deployment` set to the fixture's file, capturing console output. */
+/** Runs a task with `--deployment` set to the fixture's file, capturing console output (log and error). */
 export async function runTask(id: string[], args: Record<string, unknown> = {}): Promise<TaskRun> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => {
-    lines.push(parts.map(String).join(" "));
-  };
+  const out: string[] = [];
+  const err: string[] = [];
+  const original = { log: console.log, error: console.error };
+  console.log = (...parts: unknown[]) => out.push(parts.map(String).join(" "));
+  console.error = (...parts: unknown[]) => err.push(parts.map(String).join(" "));
   try {
     const result = await hre.tasks.getTask(id).run({ deployment: deploymentFile, ...args });
-    return { result, stdout: lines.join("\n") };
+    return { result, stdout: out.join("\n"), stderr: err.join("\n") };
   } finally {
-    console.log = original;
+    console.log = original.log;
+    console.error = original.error;
   }
 }
 
