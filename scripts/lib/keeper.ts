@@ -53,7 +53,6 @@ interface Pass {
   auctionHouse: Breakwater["auctionHouse"];
   cureWindow: bigint;
   minProfitBps: bigint;
-  baseAsset: string;
   actions: KeeperAction[];
   /** [wad base per whole token], read once per pass and asset. */
   marketInBase: (asset: string) => Promise<bigint>;
@@ -110,6 +109,10 @@ async function runPass(o: KeeperOptions, actions: KeeperAction[]): Promise<void>
 async function openPass(o: KeeperOptions, actions: KeeperAction[]): Promise<Pass> {
   const engine = o.bw.engine.connect(o.signer);
   const auctionHouse = o.bw.auctionHouse.connect(o.signer);
+  const minProfitBps = o.minProfitBps ?? DEFAULT_MIN_PROFIT_BPS;
+  if (!Number.isInteger(minProfitBps) || minProfitBps < 0 || minProfitBps >= 10_000) {
+    throw new RangeError(`minProfitBps must be an integer in [0, 10000), got ${minProfitBps}`);
+  }
   const params = await auctionHouse.auctionParameters();
   const baseAsset = o.bw.record.baseAsset.address;
   const price = o.marketPrice ?? ((asset: string) => o.bw.oracle.getPrice(asset));
@@ -126,8 +129,7 @@ async function openPass(o: KeeperOptions, actions: KeeperAction[]): Promise<Pass
     engine,
     auctionHouse,
     cureWindow: params.cureWindow,
-    minProfitBps: BigInt(o.minProfitBps ?? DEFAULT_MIN_PROFIT_BPS),
-    baseAsset,
+    minProfitBps: BigInt(minProfitBps),
     actions,
     marketInBase: async (asset) => ((await usd(asset)) * WAD) / (await usd(baseAsset)),
   };
@@ -263,6 +265,8 @@ async function handleAuction(p: Pass, id: bigint, s: AuctionStatus): Promise<voi
 // ------------------------------------------------------------------ transactions and logging
 
 type Target = Omit<KeeperAction, "txHash" | "detail">;
+/** What a receipt tells: a line of detail, and for a kick the auction it started. */
+type Described = string | { detail: string; auctionId?: bigint };
 
 /**
  * Sends one transaction, waits for it, records and logs the action. A failure is logged with the decoded
@@ -272,7 +276,7 @@ async function send(
   p: Pass,
   target: Target,
   tx: () => Promise<ContractTransactionResponse>,
-  describe: (p: Pass, receipt: ContractTransactionReceipt) => string,
+  describe: (p: Pass, receipt: ContractTransactionReceipt) => Described,
 ): Promise<void> {
   const what =
     `${target.kind} vault #${target.vault}` + (target.auctionId === undefined ? "" : ` auction #${target.auctionId}`);
@@ -284,12 +288,16 @@ async function send(
     return;
   }
   if (receipt === null) throw new Error(`${what}: no receipt`);
-  const action: KeeperAction = { ...target, txHash: receipt.hash, detail: describe(p, receipt) };
-  if (action.kind === "kick") action.auctionId = startedAuctionId(p, receipt);
+  const described = describe(p, receipt);
+  const action: KeeperAction = {
+    ...target,
+    txHash: receipt.hash,
+    ...(typeof described === "string" ? { detail: described } : described),
+  };
   p.actions.push(action);
-  p.log(
-    `${what}${action.kind === "kick" && action.auctionId !== undefined ? ` -> auction #${action.auctionId}` : ""}: ${action.detail} (tx ${receipt.hash})`,
-  );
+  const started =
+    target.auctionId === undefined && action.auctionId !== undefined ? ` -> auction #${action.auctionId}` : "";
+  p.log(`${what}${started}: ${action.detail} (tx ${receipt.hash})`);
 }
 
 /** Runs one item's handler; an unexpected error (a failed read) is logged and the pass continues. */
@@ -315,28 +323,25 @@ function eventArgs(p: Pass, receipt: ContractTransactionReceipt, name: string) {
   return undefined;
 }
 
-function startedAuctionId(p: Pass, receipt: ContractTransactionReceipt): bigint | undefined {
-  return eventArgs(p, receipt, "AuctionStarted")?.auctionId as bigint | undefined;
-}
-
 function describeFlag(p: Pass, r: ContractTransactionReceipt): string {
   const e = eventArgs(p, r, "MarginCallFlagged");
   return `margin call at HF ${e ? formatHealthFactor(e.healthFactor as bigint) : "?"}, cure window ${p.cureWindow} s`;
 }
 
-function describeKick(p: Pass, r: ContractTransactionReceipt): string {
+function describeKick(p: Pass, r: ContractTransactionReceipt): Described {
   const started = eventArgs(p, r, "AuctionStarted");
   if (started !== undefined) {
-    const sym = symbolOf(p, started.asset as string);
-    return (
-      `lot ${tokenAmount(p, started.asset as string, started.lot as bigint)} ${sym}, ` +
+    const asset = started.asset as string;
+    const detail =
+      `lot ${tokenAmount(p, asset, started.lot as bigint)} ${symbolOf(p, asset)}, ` +
       `tab ${baseAmount(p, (started.debt as bigint) + (started.penalty as bigint))}, ` +
-      `start price ${formatWad(started.top as bigint, 4)}, reward ${baseAmount(p, started.keeperReward as bigint)}`
-    );
+      `start price ${formatWad(started.top as bigint, 4)}, reward ${baseAmount(p, started.keeperReward as bigint)}`;
+    return { detail, auctionId: started.auctionId as bigint };
   }
   const deferred = eventArgs(p, r, "KickDeferred");
   if (deferred !== undefined) {
-    return `deferred: the kick tripped the ${symbolOf(p, deferred.asset as string)} price-drop breaker (HF ${formatHealthFactor(deferred.healthFactor as bigint)})`;
+    const hf = formatHealthFactor(deferred.healthFactor as bigint);
+    return `deferred: the kick tripped the ${symbolOf(p, deferred.asset as string)} price-drop breaker (HF ${hf})`;
   }
   return "no auction started";
 }

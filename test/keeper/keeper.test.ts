@@ -262,6 +262,37 @@ describe("Keeper bot", function () {
     expect(await s.tokens.WETH.balanceOf(w.keeper.address)).to.be.greaterThan(0n);
   });
 
+  it("with too little capital the keeper buys the part of a lot its balance pays for", async function () {
+    const w = await networkHelpers.loadFixture(shockedFixture);
+    const { s, keeper } = w;
+    const keep = s.units("USDC", "3000");
+    const balance = await s.baseToken.balanceOf(keeper.address);
+    await (await s.baseToken.connect(keeper).transfer(s.deployer.address, balance - keep)).wait();
+    const o = options(w);
+    let take: KeeperAction | undefined;
+    for (let pass = 0; pass < 30 && take === undefined; pass++) {
+      take = ofKind(await keeperStep(o), "take")[0];
+      await networkHelpers.time.increase(60);
+    }
+    expect(take, "a take").to.not.equal(undefined);
+    const e = await takenEvent(s, take!.txHash);
+    // It spent (nearly) all it had: its 3,000 plus the keeper rewards its kicks earned.
+    expect(e.paid).to.be.greaterThan(keep);
+    expect(await s.baseToken.balanceOf(keeper.address)).to.be.lessThan(s.units("USDC", "1"));
+    expect(e.lotLeft).to.be.greaterThan(0n);
+    expect((await s.auctionHouse.auctionStatus(take!.auctionId!)).active).to.equal(true);
+  });
+
+  it("refuses a minimum profit outside [0, 10000) bps before sending anything", async function () {
+    const w = await networkHelpers.loadFixture(shockedFixture);
+    for (const minProfitBps of [-1, 10_000, 1.5]) {
+      let error: unknown;
+      await keeperStep(options(w, { minProfitBps })).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(RangeError);
+    }
+    expect(await w.s.engine.marginCallOf(1n)).to.equal(0n);
+  });
+
   it("a Kick pause is respected: refusals are decoded and logged, flags still go out", async function () {
     const w = await networkHelpers.loadFixture(shockedFixture);
     const { s } = w;
