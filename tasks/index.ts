@@ -1,7 +1,8 @@
 // Every Breakwater task, registered in hardhat.config.ts (`tasks: breakwaterTasks`). Actions are
 // lazy-loaded from tasks/actions/, so `npx hardhat --help` stays fast.
+import { guardianTasks } from "./guardian.js";
 import { keeperTasks } from "./keeper.js";
 import { poolTasks } from "./pool.js";
 import { vaultTasks } from "./vault.js";
 
-export const breakwaterTasks = [...vaultTasks, ...poolTasks, ...keeperTasks];
+export const breakwaterTasks = [...vaultTasks, ...poolTasks, ...keeperTasks, ...guardianTasks];

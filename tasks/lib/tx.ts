@@ -1,6 +1,6 @@
 // Sending transactions from tasks: reverts are decoded into the custom error (tasks/lib/errors.ts)
 // and every receipt is summarised the same way in the output.
-import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import type { TransactionReceipt } from "ethers";
 import { formatInteger } from "../../scripts/lib/format.js";
 import { breakwaterDecoder, ErrorDecoder } from "./errors.js";
 import type { TaskContext } from "./context.js";
@@ -24,11 +24,11 @@ export function decoderOf(ctx: TaskContext): ErrorDecoder {
 }
 
 /** Sends a transaction, waits for it, and decodes a revert (at estimation or mining) into a ChainError. */
-export async function sendTx(
+export async function sendTx<R extends TransactionReceipt>(
   ctx: TaskContext,
   label: string,
-  send: () => Promise<ContractTransactionResponse>,
-): Promise<{ tx: TxSummary; receipt: ContractTransactionReceipt }> {
+  send: () => Promise<{ hash: string; wait(): Promise<R | null> }>,
+): Promise<{ tx: TxSummary; receipt: R }> {
   try {
     const sent = await send();
     const receipt = await sent.wait();
