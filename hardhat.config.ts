@@ -16,6 +16,11 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   // Operator tasks for every role (borrower, lender, keeper, guardian, governance, local chains).
   tasks: breakwaterTasks,
+  // A local `hardhat node` (chain 31337) runs every hardfork from block 0; forking it from an
+  // in-process network (the fork tests) needs that history, or EDR finds no hardfork for old blocks.
+  chainDescriptors: {
+    31337: { name: "Local hardhat node", chainType: "l1", hardforkHistory: { osaka: { blockNumber: 0 } } },
+  },
   solidity: {
     // Published contracts deployed as they are: governance (AccessManager) and, on local chains
     // only, Chainlink's own MockV3Aggregator feed.

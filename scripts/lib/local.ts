@@ -4,7 +4,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256, parseUnits } from "ethers";
 import { connectBreakwater, deployBreakwater, type Breakwater, type TokenInfo } from "../../deploy/breakwater.js";
-import { loadDeployParameters } from "../../deploy/parameters.js";
+import { loadDeployParameters, type DeployParameters } from "../../deploy/parameters.js";
 
 type Token = Breakwater["baseToken"];
 type Feed = Awaited<ReturnType<typeof getFeed>>;
@@ -39,6 +39,8 @@ export interface LocalOptions {
   deployer?: HardhatEthersSigner;
   networkName?: string;
   log?: (line: string) => void;
+  /** Parameters to deploy with instead of deploy/parameters/<networkName>.json (must be local). */
+  params?: DeployParameters;
 }
 
 const WAD = 10n ** 18n;
@@ -47,7 +49,7 @@ const WAD = 10n ** 18n;
 export async function deployLocalSystem(ethers: HardhatEthers, options: LocalOptions = {}): Promise<LocalSystem> {
   const deployer = options.deployer ?? (await ethers.getSigners())[0];
   const networkName = options.networkName ?? "default";
-  const params = loadDeployParameters(networkName);
+  const params = options.params ?? loadDeployParameters(networkName);
   if (!params.local) throw new Error(`network ${networkName} is not local: mocks unavailable`);
   const record = await deployBreakwater(ethers, params, { networkName, deployer, log: options.log });
   const bw = await connectBreakwater(ethers, record, deployer);
