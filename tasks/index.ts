@@ -3,7 +3,15 @@
 import { govTasks } from "./gov.js";
 import { guardianTasks } from "./guardian.js";
 import { keeperTasks } from "./keeper.js";
+import { localTasks } from "./local.js";
 import { poolTasks } from "./pool.js";
 import { vaultTasks } from "./vault.js";
 
-export const breakwaterTasks = [...vaultTasks, ...poolTasks, ...keeperTasks, ...guardianTasks, ...govTasks];
+export const breakwaterTasks = [
+  ...vaultTasks,
+  ...poolTasks,
+  ...keeperTasks,
+  ...guardianTasks,
+  ...govTasks,
+  ...localTasks,
+];

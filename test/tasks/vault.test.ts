@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import hre from "hardhat";
 import { parseUnits } from "ethers";
 import { chainMark, connection, ethers, fromOf, loadTaskFixture, runJson, runTask } from "./helpers.js";
@@ -25,6 +26,27 @@ describe("tasks: connection", function () {
     const out = await runJson(["vault", "open"]);
     expect(out.vault).to.equal("1");
     expect(await s.engine.vaultCount()).to.equal(1n);
+  });
+
+  it("the deployment file comes from --deployment, else $BREAKWATER_DEPLOYMENT", async function () {
+    const { file } = await loadTaskFixture();
+    const saved = process.env.BREAKWATER_DEPLOYMENT;
+    try {
+      process.env.BREAKWATER_DEPLOYMENT = file;
+      const out = await runJson(["pool", "show"], { deployment: "" });
+      expect(out.pool).to.equal(JSON.parse(readFileSync(file, "utf8")).contracts.pool);
+      process.env.BREAKWATER_DEPLOYMENT = "/nonexistent/deployment.json";
+      let error: any;
+      try {
+        await runTask(["pool", "show"], { deployment: "" });
+      } catch (e) {
+        error = e;
+      }
+      expect(error?.message).to.match(/no deployment recorded.*nonexistent/);
+    } finally {
+      if (saved === undefined) delete process.env.BREAKWATER_DEPLOYMENT;
+      else process.env.BREAKWATER_DEPLOYMENT = saved;
+    }
   });
 });
 
