@@ -1,12 +1,19 @@
 // Decodes reverts from the chain into the custom error's name and arguments, using the ABIs of every
 // Breakwater contract plus AccessManager and OpenZeppelin's ERC20 errors, with a plain-English hint
-// for the common ones. No Hardhat imports: the keeper bot (scripts/lib/keeper.ts) reuses it.
+// for the common ones. Only ethers and Hardhat's plugin-error class: the keeper bot
+// (scripts/lib/keeper.ts) can reuse it.
+//
+// Both error classes are HardhatPluginErrors, so the Hardhat CLI prints them as one clear line
+// ("Error in community plugin breakwater: ...") instead of an "unexpected error" stack trace.
 import { Interface, type ErrorDescription, type InterfaceAbi } from "ethers";
+import { HardhatPluginError } from "hardhat/plugins";
+
+export const PLUGIN_ID = "breakwater";
 
 /** An error in the arguments or the state that a task detects before sending anything. */
-export class TaskError extends Error {
+export class TaskError extends HardhatPluginError {
   constructor(message: string) {
-    super(message);
+    super(PLUGIN_ID, message);
     this.name = "TaskError";
   }
 }
@@ -23,12 +30,17 @@ export interface DecodedError {
 }
 
 /** A chain revert, decoded. `message` reads "Name(arg: value, ...) — hint". */
-export class ChainError extends Error {
+export class ChainError extends HardhatPluginError {
   constructor(
     readonly decoded: DecodedError,
     readonly action: string,
+    cause?: Error,
   ) {
-    super(`${action} reverted with ${describe(decoded)}${decoded.hint === undefined ? "" : ` — ${decoded.hint}`}`);
+    super(
+      PLUGIN_ID,
+      `${action} reverted with ${describe(decoded)}${decoded.hint === undefined ? "" : ` — ${decoded.hint}`}`,
+      cause,
+    );
     this.name = "ChainError";
   }
 }
@@ -190,7 +202,7 @@ export class ErrorDecoder {
   explain(error: unknown, action: string): unknown {
     if (error instanceof ChainError || error instanceof TaskError) return error;
     const decoded = this.decode(error);
-    return decoded === undefined ? error : new ChainError(decoded, action);
+    return decoded === undefined ? error : new ChainError(decoded, action, error instanceof Error ? error : undefined);
   }
 }
 
