@@ -51,6 +51,10 @@ export default defineConfig({
       invariant: { runs: 64, depth: 32, failOnRevert: false },
     },
   },
+  // `scripts/verify.ts`: Etherscan with a key from the keystore or the environment (read only when used).
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
   networks: {
     // The in-process network (Hardhat 3 calls it "default"; parameters: deploy/parameters/hardhat.json).
     default: {

@@ -70,6 +70,25 @@ export interface DeploymentRecord {
   };
   baseAsset: TokenInfo;
   collaterals: TokenInfo[];
+  /** Contract name and constructor arguments of every contract in `contracts`, for `scripts/verify.ts`. */
+  verification?: Record<string, VerificationEntry>;
+}
+
+export interface VerificationEntry {
+  /** Artifact name, e.g. "VaultEngine". */
+  contract: string;
+  /** Constructor arguments as deployed; integers as decimal strings (JSON has no bigint). */
+  constructorArgs: unknown[];
+}
+
+/** `value` with every bigint as a decimal string, recursively (for JSON records). */
+function jsonable(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonable);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
+  }
+  return value;
 }
 
 export const wad = (x: string): bigint => parseUnits(x, 18);
@@ -114,14 +133,24 @@ function feedConfig(a: AssetParams, feed: string) {
   };
 }
 
-async function deployCurve(ethers: HardhatEthers, curve: CurveParams, deployer: HardhatEthersSigner) {
+type Recorder = <A extends unknown[]>(key: keyof DeploymentRecord["contracts"], contract: string, args: A) => A;
+
+async function deployCurve(ethers: HardhatEthers, curve: CurveParams, deployer: HardhatEthersSigner, rec: Recorder) {
   switch (curve.kind) {
     case "linear":
-      return ethers.deployContract("LinearCurve", [curve.duration], deployer);
+      return ethers.deployContract("LinearCurve", rec("curve", "LinearCurve", [curve.duration]), deployer);
     case "exponential":
-      return ethers.deployContract("ExponentialCurve", [wad(curve.cut), curve.step], deployer);
+      return ethers.deployContract(
+        "ExponentialCurve",
+        rec("curve", "ExponentialCurve", [wad(curve.cut), curve.step]),
+        deployer,
+      );
     case "stairstep":
-      return ethers.deployContract("StairstepCurve", [wad(curve.cut), curve.step], deployer);
+      return ethers.deployContract(
+        "StairstepCurve",
+        rec("curve", "StairstepCurve", [wad(curve.cut), curve.step]),
+        deployer,
+      );
   }
 }
 
@@ -140,22 +169,29 @@ export async function deployBreakwater(
   const deployer = options.deployer ?? (await ethers.getSigners())[0];
   const log = options.log ?? (() => {});
   const me = await deployer.getAddress();
-  const signerEthers = {
-    deployContract: (name: string, args: unknown[]) => ethers.deployContract(name, args, deployer),
+  const verification: Record<string, VerificationEntry> = {};
+  /** Records the constructor arguments of the contract deployed as `key`, and passes them on. */
+  const rec: Recorder = (key, contract, args) => {
+    verification[key] = { contract, constructorArgs: jsonable(args) as unknown[] };
+    return args;
   };
 
-  const manager = await signerEthers.deployContract("AccessManager", [me]);
+  const manager = await ethers.deployContract("AccessManager", rec("accessManager", "AccessManager", [me]), deployer);
   const managerAddress = await manager.getAddress();
 
   const base = await deployAssetAndFeed(ethers, params.baseAsset);
   const collaterals = [];
   for (const c of params.collaterals) collaterals.push({ params: c, ...(await deployAssetAndFeed(ethers, c)) });
 
-  const oracle = await ethers.deployContract("BreakwaterOracle", [managerAddress], deployer);
+  const oracle = await ethers.deployContract(
+    "BreakwaterOracle",
+    rec("oracle", "BreakwaterOracle", [managerAddress]),
+    deployer,
+  );
   const rm = params.pool.rateModel;
   const rateModel = await ethers.deployContract(
     "KinkedRateModel",
-    [
+    rec("rateModel", "KinkedRateModel", [
       managerAddress,
       {
         baseRate: wad(rm.baseRatePerYear) / SECONDS_PER_YEAR,
@@ -163,40 +199,48 @@ export async function deployBreakwater(
         slopeHigh: wad(rm.slopeHighPerYear) / SECONDS_PER_YEAR,
         kink: wad(rm.kink),
       },
-    ],
+    ]),
     deployer,
   );
   const pool = await ethers.deployContract(
     "LendingPool",
-    [
+    rec("pool", "LendingPool", [
       base.token,
       params.pool.name,
       params.pool.symbol,
       managerAddress,
       await rateModel.getAddress(),
       wad(params.pool.reserveFactor),
-    ],
+    ]),
     deployer,
   );
   const poolAddress = await pool.getAddress();
-  const insuranceFund = await ethers.deployContract("InsuranceFund", [managerAddress, poolAddress], deployer);
+  const insuranceFund = await ethers.deployContract(
+    "InsuranceFund",
+    rec("insuranceFund", "InsuranceFund", [managerAddress, poolAddress]),
+    deployer,
+  );
   const engine = await ethers.deployContract(
     "VaultEngine",
-    [
+    rec("engine", "VaultEngine", [
       managerAddress,
       poolAddress,
       await oracle.getAddress(),
       parseUnits(params.engine.minDebt, base.decimals),
       params.engine.maxCollateralsPerVault,
-    ],
+    ]),
     deployer,
   );
-  const lens = await ethers.deployContract("VaultLens", [await engine.getAddress()], deployer);
+  const lens = await ethers.deployContract(
+    "VaultLens",
+    rec("lens", "VaultLens", [await engine.getAddress()]),
+    deployer,
+  );
   const liq = params.liquidation;
-  const curve = await deployCurve(ethers, liq.curve, deployer);
+  const curve = await deployCurve(ethers, liq.curve, deployer, rec);
   const auctionHouse = await ethers.deployContract(
     "AuctionHouse",
-    [
+    rec("auctionHouse", "AuctionHouse", [
       managerAddress,
       await engine.getAddress(),
       {
@@ -208,13 +252,13 @@ export async function deployBreakwater(
         keeperTip: parseUnits(liq.keeperTip, base.decimals),
         dust: parseUnits(liq.dust, base.decimals),
       },
-    ],
+    ]),
     deployer,
   );
   const br = params.breakers;
   const circuitBreaker = await ethers.deployContract(
     "CircuitBreaker",
-    [
+    rec("circuitBreaker", "CircuitBreaker", [
       managerAddress,
       await oracle.getAddress(),
       {
@@ -223,7 +267,7 @@ export async function deployBreakwater(
         pauseCooldown: br.pauseCooldown,
         gracePeriod: br.gracePeriod,
       },
-    ],
+    ]),
     deployer,
   );
   const addresses = {
@@ -365,6 +409,7 @@ export async function deployBreakwater(
     contracts: addresses,
     baseAsset: token(params.baseAsset.symbol, base),
     collaterals: collaterals.map((c) => token(c.params.symbol, c)),
+    verification,
   };
 }
 
