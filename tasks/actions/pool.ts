@@ -23,6 +23,12 @@ function baseText(ctx: TaskContext, value: bigint): string {
   return `${formatTokenAmount(value, b.decimals, 6)} ${b.symbol}`;
 }
 
+/** Pool shares in whole units: the pool's own decimals (base decimals + its virtual-share offset). */
+async function sharesText(ctx: TaskContext, shares: bigint): Promise<string> {
+  const decimals = Number(await ctx.bw.pool.decimals());
+  return `${formatTokenAmount(shares, decimals, 6)} ${await ctx.bw.pool.symbol()}`;
+}
+
 async function position(ctx: TaskContext, account: string) {
   const shares = await ctx.bw.pool.balanceOf(account);
   return {
@@ -49,12 +55,13 @@ export async function deposit(args: AmountArgs, hre: HardhatRuntimeEnvironment) 
   txs.push(tx);
   const after = await position(ctx, receiver);
   const result = { amount, receiver, sharesMinted: after.shares - sharesBefore, position: after, txs };
+  const minted = await sharesText(ctx, result.sharesMinted);
   return emit(args.json, result, (r) =>
     [
       `Deposited ${baseText(ctx, r.amount)} into the pool`,
       renderKeyValues([
         ["receiver", r.receiver],
-        ["shares minted", formatTokenAmount(r.sharesMinted, 18, 6)],
+        ["shares minted", minted],
         ["position", baseText(ctx, r.position.assets)],
       ]),
       renderTxs(r.txs),
@@ -93,12 +100,13 @@ export async function withdraw(args: AmountArgs, hre: HardhatRuntimeEnvironment)
     position: await position(ctx, owner),
     txs: [sent],
   };
+  const burnt = await sharesText(ctx, result.sharesBurnt);
   return emit(args.json, result, (r) =>
     [
       `Withdrew ${baseText(ctx, r.amount)} from the pool`,
       renderKeyValues([
         ["receiver", r.receiver],
-        ["shares burnt", formatTokenAmount(r.sharesBurnt, 18, 6)],
+        ["shares burnt", burnt],
         ["position left", baseText(ctx, r.position.assets)],
       ]),
       renderTxs(r.txs),

@@ -30,6 +30,11 @@ describe("tasks: pool (lender)", function () {
     expect(shown.position.assets).to.equal(USDC("20000").toString());
     const table = await runTask(["pool", "show"], {});
     expect(table.stdout).to.contain("utilisation");
+    // The table shows shares in the pool's own decimals (base decimals + the virtual-share offset).
+    const more = await runTask(["pool", "deposit"], { from: lenderFrom, amount: "1000 USDC" });
+    expect(await s.pool.decimals()).to.be.greaterThan(6n);
+    expect(more.stdout).to.contain("shares minted  1,000 bwUSDC"); // share price exactly 1 (nothing borrowed)
+    await runJson(["pool", "withdraw"], { from: lenderFrom, amount: "1000" });
 
     const wd = await runJson(["pool", "withdraw"], { from: lenderFrom, amount: "5000" });
     expect(wd.amount).to.equal(USDC("5000").toString());
