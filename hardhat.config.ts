@@ -65,7 +65,8 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      // LOCALHOST_URL: another port (the README walkthrough test runs its own node on a free one).
+      url: process.env.LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",

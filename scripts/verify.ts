@@ -8,7 +8,7 @@ import { verifyContract } from "@nomicfoundation/hardhat-verify/verify";
 import { readDeployment } from "../deploy/breakwater.js";
 
 const connection = await hre.network.getOrCreate();
-const record = readDeployment(connection.networkName, process.env.DEPLOYMENT_FILE);
+const record = readDeployment(connection.networkName, process.env.BREAKWATER_DEPLOYMENT || undefined);
 if (record.local) throw new Error(`deployment "${record.network}" is a local chain: nothing to verify`);
 if (record.verification === undefined) {
   throw new Error(`deployment "${record.network}" predates recorded constructor arguments: redeploy to verify`);
