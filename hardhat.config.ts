@@ -12,6 +12,22 @@ const optimizedSettings = {
   evmVersion: "cancun",
 };
 
+// Breakwater's compiler, plus Morpho Blue (pragma 0.8.19 exact, compiled only for the gas bench)
+// with Morpho's own published settings. Each file gets the newest listed compiler its pragma allows.
+const compilers = [
+  { version: "0.8.28", path: SOLC_PATH, settings: optimizedSettings },
+  {
+    version: "0.8.19",
+    path: require.resolve("solc-0.8.19/soljson.js"),
+    settings: {
+      viaIR: true,
+      optimizer: { enabled: true, runs: 999999 },
+      evmVersion: "paris",
+      metadata: { bytecodeHash: "none" },
+    },
+  },
+];
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   // Operator tasks for every role (borrower, lender, keeper, guardian, governance, local chains).
@@ -27,18 +43,12 @@ export default defineConfig({
     npmFilesToBuild: [
       "@openzeppelin/contracts/access/manager/AccessManager.sol",
       "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol",
+      // Peer protocol for `npm run bench:gas` (scripts/bench-gas.ts), never deployed.
+      "@morpho-org/morpho-blue/src/Morpho.sol",
     ],
     profiles: {
-      default: {
-        version: "0.8.28",
-        path: SOLC_PATH,
-        settings: optimizedSettings,
-      },
-      production: {
-        version: "0.8.28",
-        path: SOLC_PATH,
-        settings: optimizedSettings,
-      },
+      default: { compilers },
+      production: { compilers },
     },
   },
   paths: {

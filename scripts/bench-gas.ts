@@ -1,5 +1,6 @@
-// Interim `npm run bench:gas`: receipt gasUsed of steady-state engine, pool and liquidation
-// operations on the in-process network, printed as a table and written to reports/gas.json.
+// `npm run bench:gas`: receipt gasUsed of steady-state engine, pool and liquidation operations on the
+// in-process network, side by side with Morpho Blue on the same EVM, printed as tables and written
+// to reports/gas.json.
 //   npx hardhat run scripts/bench-gas.ts
 //
 // Steady state: a first user warms every shared slot (pool ledger and index, per-asset debt
@@ -13,13 +14,28 @@
 // The insurance fund holds pool shares (as the reserve factor leaves it) and receives the penalties
 // in base asset, so every keeper reward and the bad-debt cover are really paid: from its base-asset
 // balance first, then by redeeming pool shares (each row's note says which).
+//
+// Morpho Blue (compiled from @morpho-org/morpho-blue with solc 0.8.19 and Morpho's published settings,
+// see hardhat.config.ts) runs after Breakwater on the same chain, with the same MockERC20 tokens as
+// loan and collateral tokens, an oracle reading the same Chainlink mock feeds
+// (test/mocks/MorphoChainlinkOracle.sol), a fixed kinked IRM with Breakwater's rate parameters
+// (test/mocks/MorphoKinkedIrm.sol), LLTV = 1 - WETH's maintenance haircut and fee = Breakwater's
+// reserve factor. The same steady-state rule: a first user runs every step (discarded), then the
+// second user's figures are recorded; the same amounts as Breakwater's rows.
+//
+// Health-factor cost is measured on vaults with 1, 3 and 5 collaterals. The local parameters list
+// 3 collaterals; this bench deploys two more mock collaterals (LINK's settings, its own prices)
+// through the same deploy code, i.e. the real risk-manager functions (oracle.setFeed,
+// engine.listCollateral, breaker and auction config). The parameter files are not changed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContractTransactionResponse } from "ethers";
-import { MaxUint256 } from "ethers";
+import { AbiCoder, keccak256, MaxUint256 } from "ethers";
 import { network } from "hardhat";
-import { formatInteger, renderTable, toJson } from "./lib/format.js";
+import { wad } from "../deploy/breakwater.js";
+import { loadDeployParameters, type DeployParameters } from "../deploy/parameters.js";
+import { formatInteger, formatWad, renderTable, SECONDS_PER_YEAR, toJson } from "./lib/format.js";
 import { deployLocalSystem } from "./lib/local.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -27,8 +43,29 @@ const REPORT = path.join(HERE, "..", "reports", "gas.json");
 const BLOCK_TIME = 12;
 
 const { ethers, networkHelpers, networkName } = await network.create();
-const [deployer, lender, warm, user, keeper] = await ethers.getSigners();
-const s = await deployLocalSystem(ethers, { deployer, networkName });
+const [deployer, lender, warm, user, keeper, warmBorrower, borrower, treasury] = await ethers.getSigners();
+
+/** Two more mock collaterals with LINK's risk, auction and breaker settings, so a vault can hold 5. */
+const EXTRA_COLLATERALS = [
+  { symbol: "UNI", name: "Uniswap (mock)", price: "8" },
+  { symbol: "AAVE", name: "Aave (mock)", price: "100" },
+];
+function withExtraCollaterals(params: DeployParameters): DeployParameters {
+  const template = params.collaterals.find((c) => c.symbol === "LINK");
+  if (template === undefined) throw new Error("the local parameters should list LINK");
+  const extra = EXTRA_COLLATERALS.map((e) => {
+    if (params.collaterals.some((c) => c.symbol === e.symbol)) throw new Error(`${e.symbol} is already listed`);
+    return {
+      ...template,
+      symbol: e.symbol,
+      mock: { name: e.name, symbol: e.symbol, decimals: 18 },
+      feed: { ...template.feed, mockPrice: e.price },
+    };
+  });
+  return { ...params, collaterals: [...params.collaterals, ...extra] };
+}
+const params = withExtraCollaterals(loadDeployParameters(networkName));
+const s = await deployLocalSystem(ethers, { deployer, networkName, params });
 const { engine, pool } = s;
 const addr = (symbol: string) => s.info[symbol].address;
 const U = s.units;
@@ -45,8 +82,29 @@ async function mined(tx: () => Promise<ContractTransactionResponse>): Promise<bi
 
 // The simulated span (~4 hours with the two liquidation rounds) stays inside the feeds' 24 h
 // staleness limit (the base asset's feed is never refreshed).
-const everyone = { [s.baseSymbol]: "5000000", WETH: "10000", WBTC: "1000", LINK: "1000000" };
-for (const who of [lender, warm, user, keeper]) await s.fund(who, everyone);
+const everyone = {
+  [s.baseSymbol]: "5000000",
+  WETH: "10000",
+  WBTC: "1000",
+  LINK: "1000000",
+  UNI: "1000000",
+  AAVE: "100000",
+};
+for (const who of [lender, warm, user, keeper, warmBorrower, borrower]) await s.fund(who, everyone);
+
+/** The amounts of the measured borrower and lender steps, on both protocols. */
+const STEP = {
+  collateral: U("WETH", "10"),
+  borrow: U(s.baseSymbol, "10000"),
+  repay: U(s.baseSymbol, "2000"),
+  withdraw: U("WETH", "1"),
+  lend: U(s.baseSymbol, "100000"),
+  unlend: U(s.baseSymbol, "50000"),
+};
+/** Collateral for the multi-collateral vaults, about $30k to $60k of each. */
+const BASKET: Record<string, string> = { WETH: "10", WBTC: "1", LINK: "2000", UNI: "5000", AAVE: "400" };
+const FIVE = ["WETH", "WBTC", "LINK", "UNI", "AAVE"];
+const THREE = FIVE.slice(0, 3);
 await mined(() => pool.connect(lender).deposit(U(s.baseSymbol, "2000000"), lender.address));
 
 // ------------------------------------------------------------------ warm-up (first user)
@@ -59,15 +117,20 @@ await mined(() => engine.connect(warm).deposit(warmSingle, addr("WETH"), U("WETH
 await mined(() => engine.connect(warm).borrow(warmSingle, U(s.baseSymbol, "20000"), warm.address));
 await mined(() => engine.connect(warm).repay(warmSingle, U(s.baseSymbol, "2000")));
 await mined(() => engine.connect(warm).withdraw(warmSingle, addr("WETH"), U("WETH", "1"), warm.address));
-const warmMulti = await nextId();
-await mined(() => engine.connect(warm).openVault(warm.address));
-await mined(() => engine.connect(warm).deposit(warmMulti, addr("WETH"), U("WETH", "10")));
-await mined(() => engine.connect(warm).deposit(warmMulti, addr("WBTC"), U("WBTC", "1")));
-await mined(() => engine.connect(warm).deposit(warmMulti, addr("LINK"), U("LINK", "2000")));
+/** Opens a vault for `owner` and deposits BASKET's amount of every collateral in `symbols`. */
+async function basketVault(owner: typeof user, symbols: string[]): Promise<bigint> {
+  const id = await nextId();
+  await mined(() => engine.connect(owner).openVault(owner.address));
+  for (const symbol of symbols) {
+    await mined(() => engine.connect(owner).deposit(id, addr(symbol), U(symbol, BASKET[symbol])));
+  }
+  return id;
+}
+const warmMulti = await basketVault(warm, FIVE);
 await mined(() => engine.connect(warm).borrow(warmMulti, U(s.baseSymbol, "30000"), warm.address));
 await mined(() => pool.connect(warm).deposit(U(s.baseSymbol, "10000"), warm.address));
 await mined(() => pool.connect(warm).withdraw(U(s.baseSymbol, "5000"), warm.address, warm.address));
-// The first user keeps debt against WETH, WBTC and LINK: every shared slot stays non-zero.
+// The first user keeps debt against all five collaterals: every shared slot stays non-zero.
 
 // ------------------------------------------------------------------ measured (second user)
 
@@ -92,20 +155,20 @@ const v1 = await nextId();
 record("openVault", await mined(() => asUser.openVault(user.address)), "new vault id");
 record(
   "deposit_first",
-  await mined(() => asUser.deposit(v1, addr("WETH"), U("WETH", "10"))),
+  await mined(() => asUser.deposit(v1, addr("WETH"), STEP.collateral)),
   "WETH, first deposit into the vault",
 );
 record("deposit_topup", await mined(() => asUser.deposit(v1, addr("WETH"), U("WETH", "5"))), "WETH, same asset again");
 record(
   "borrow",
-  await mined(() => asUser.borrow(v1, U(s.baseSymbol, "10000"), user.address)),
+  await mined(() => asUser.borrow(v1, STEP.borrow, user.address)),
   "1 collateral, first borrow of the vault",
 );
 await viewCost("healthFactor_1_collateral", v1, "view, vault with debt and 1 collateral");
-record("repay_partial", await mined(() => asUser.repay(v1, U(s.baseSymbol, "2000"))), "2,000 of 10,000");
+record("repay_partial", await mined(() => asUser.repay(v1, STEP.repay)), "2,000 of 10,000");
 record(
   "withdraw_with_debt",
-  await mined(() => asUser.withdraw(v1, addr("WETH"), U("WETH", "1"), user.address)),
+  await mined(() => asUser.withdraw(v1, addr("WETH"), STEP.withdraw, user.address)),
   "partial, health check",
 );
 record("repay_full", await mined(() => asUser.repay(v1, MaxUint256)), "type(uint256).max");
@@ -116,30 +179,33 @@ record(
 );
 record(
   "pool_deposit",
-  await mined(() => pool.connect(user).deposit(U(s.baseSymbol, "100000"), user.address)),
+  await mined(() => pool.connect(user).deposit(STEP.lend, user.address)),
   "ERC-4626 deposit, lender's first shares",
 );
 record(
   "pool_withdraw",
-  await mined(() => pool.connect(user).withdraw(U(s.baseSymbol, "50000"), user.address, user.address)),
+  await mined(() => pool.connect(user).withdraw(STEP.unlend, user.address, user.address)),
   "ERC-4626 withdraw, partial",
 );
 
-const v3 = await nextId();
-await mined(() => asUser.openVault(user.address));
-await mined(() => asUser.deposit(v3, addr("WETH"), U("WETH", "10")));
-await mined(() => asUser.deposit(v3, addr("WBTC"), U("WBTC", "1")));
-await mined(() => asUser.deposit(v3, addr("LINK"), U("LINK", "2000")));
-record(
-  "borrow_3_collaterals",
-  await mined(() => asUser.borrow(v3, U(s.baseSymbol, "10000"), user.address)),
-  "WETH + WBTC + LINK, first borrow of the vault",
-);
-await viewCost("healthFactor_3_collaterals", v3, "view, vault with debt and 3 collaterals");
+const multi: Record<number, bigint> = {};
+for (const symbols of [THREE, FIVE]) {
+  const id = await basketVault(user, symbols);
+  const n = symbols.length;
+  record(
+    `borrow_${n}_collaterals`,
+    await mined(() => asUser.borrow(id, STEP.borrow, user.address)),
+    `${symbols.join(" + ")}, first borrow of the vault`,
+  );
+  await viewCost(`healthFactor_${n}_collaterals`, id, `view, vault with debt and ${n} collaterals`);
+  multi[n] = id;
+}
 
 // Sanity: the measured flows did what they claim.
 if ((await engine.debtOf(v1)) !== 0n) throw new Error("vault 1 should be debt-free");
-if ((await engine.collateralsOf(v3)).length !== 3) throw new Error("vault 3 should hold 3 collaterals");
+for (const n of [3, 5]) {
+  if ((await engine.collateralsOf(multi[n])).length !== n) throw new Error(`vault should hold ${n} collaterals`);
+}
 
 // ------------------------------------------------------------------ liquidations
 
@@ -294,6 +360,202 @@ for (const [operation, gas] of liquidation) {
 }
 if ((await insuranceFund.availableAssets()) >= fundBefore) throw new Error("the insurance fund paid nothing");
 
+// ------------------------------------------------------------------ Morpho Blue (same chain, tokens, feeds)
+
+const wethRisk = params.collaterals.find((c) => c.symbol === "WETH")!.risk;
+const rates = params.pool.rateModel;
+const perSecond = (perYear: string) => wad(perYear) / SECONDS_PER_YEAR; // as deploy/breakwater.ts converts
+const morpho = await ethers.deployContract("Morpho", [deployer.address], deployer);
+const morphoIrm = await ethers.deployContract(
+  "MorphoKinkedIrm",
+  [
+    perSecond(rates.baseRatePerYear),
+    perSecond(rates.slopeLowPerYear),
+    perSecond(rates.slopeHighPerYear),
+    wad(rates.kink),
+  ],
+  deployer,
+);
+const morphoOracle = await ethers.deployContract(
+  "MorphoChainlinkOracle",
+  [weth, s.info.WETH.feed, addr(base), s.info[base].feed],
+  deployer,
+);
+const market = {
+  loanToken: addr(base),
+  collateralToken: weth,
+  oracle: await morphoOracle.getAddress(),
+  irm: await morphoIrm.getAddress(),
+  lltv: wad("1") - wad(wethRisk.maintenanceHaircut),
+};
+/** Morpho's market id: keccak256(abi.encode(marketParams)). */
+const marketId = keccak256(
+  AbiCoder.defaultAbiCoder().encode(
+    ["address", "address", "address", "address", "uint256"],
+    [market.loanToken, market.collateralToken, market.oracle, market.irm, market.lltv],
+  ),
+);
+const MORPHO_SETUP = {
+  irm: "MorphoKinkedIrm (test/mocks): fixed kinked curve with Breakwater's rate parameters, not adaptive",
+  oracle: "MorphoChainlinkOracle (test/mocks): WETH/USD and USDC/USD MockV3Aggregator feeds Breakwater reads",
+  lltv: `${formatWad(market.lltv, 2)} (1 - WETH's maintenance haircut)`,
+  fee: `${formatWad(wad(params.pool.reserveFactor), 2)} (Breakwater's reserve factor), to a fee recipient`,
+  tokens: "the MockERC20 USDC (loan) and WETH (collateral) Breakwater's deployment uses",
+};
+{
+  const m = morpho.connect(deployer);
+  await mined(() => m.enableIrm(market.irm));
+  await mined(() => m.enableLltv(market.lltv));
+  await mined(() => m.createMarket(market));
+  await mined(() => m.setFeeRecipient(treasury.address));
+  await mined(() => m.setFee(market, wad(params.pool.reserveFactor)));
+  const morphoAddress = await morpho.getAddress();
+  for (const who of [lender, warm, user, keeper, warmBorrower, borrower]) {
+    for (const token of [s.tokens[base], s.tokens.WETH])
+      await mined(() => token.connect(who).approve(morphoAddress, MaxUint256));
+  }
+}
+await mined(() => morpho.connect(lender).supply(market, U(base, "2000000"), 0, lender.address, "0x"));
+
+/** The borrower and lender steps of Breakwater's rows, on Morpho: same amounts, same order. */
+async function morphoUserRound(who: typeof user): Promise<Map<string, bigint>> {
+  const m = morpho.connect(who);
+  const me = who.address;
+  return new Map([
+    ["supplyCollateral", await mined(() => m.supplyCollateral(market, STEP.collateral, me, "0x"))],
+    ["borrow", await mined(() => m.borrow(market, STEP.borrow, 0, me, me))],
+    ["repay_partial", await mined(() => m.repay(market, STEP.repay, 0, me, "0x"))],
+    ["withdrawCollateral", await mined(() => m.withdrawCollateral(market, STEP.withdraw, me, me))],
+    ["supply", await mined(() => m.supply(market, STEP.lend, 0, me, "0x"))],
+    ["withdraw", await mined(() => m.withdraw(market, STEP.unlend, 0, me, me))],
+  ]);
+}
+
+/** 20 WETH, 45,000 borrowed at $3,000 (as Breakwater's single vault); WETH -15%; a quarter of the collateral seized. */
+async function morphoLiquidationRound(owner: typeof user): Promise<bigint> {
+  await setPrices(PRICES);
+  const m = morpho.connect(owner);
+  await mined(() => m.supplyCollateral(market, U("WETH", "20"), owner.address, "0x"));
+  await mined(() => m.borrow(market, U(base, "45000"), 0, owner.address, owner.address));
+  await setPrices({ WETH: "2550" });
+  const gas = await mined(() => morpho.connect(keeper).liquidate(market, owner.address, U("WETH", "5"), 0, "0x"));
+  const position = await morpho.position(marketId, owner.address);
+  if (position.collateral !== U("WETH", "15") || position.borrowShares === 0n) throw new Error("partial liquidation");
+  await setPrices(PRICES);
+  return gas;
+}
+
+await morphoUserRound(warm); // warm-up: the first user's position, market totals, fee recipient, balances
+const morphoGas = await morphoUserRound(user);
+await morphoLiquidationRound(warmBorrower); // warm-up: the keeper's first liquidation
+morphoGas.set("liquidate", await morphoLiquidationRound(borrower));
+
+// ------------------------------------------------------------------ comparison
+
+const gasOf = (operation: string): bigint => {
+  const row = results.find((r) => r.operation === operation);
+  if (row === undefined) throw new Error(`no Breakwater row ${operation}`);
+  return row.gas;
+};
+const morphoOf = (operation: string): bigint => {
+  const gas = morphoGas.get(operation);
+  if (gas === undefined) throw new Error(`no Morpho row ${operation}`);
+  return gas;
+};
+/** An issue target: Breakwater/Morpho at most `maxRatio`, and optionally Breakwater's total under `maxGas`. */
+interface Target {
+  maxRatio: number;
+  maxGas?: bigint;
+}
+interface SharedOperation {
+  operation: string;
+  /** Breakwater rows summed. */
+  breakwater: string[];
+  morpho: string;
+  target: Target;
+  note: string;
+}
+const SHARED_TARGET: Target = { maxRatio: 1.3 };
+const SHARED: SharedOperation[] = [
+  {
+    operation: "supply collateral",
+    breakwater: ["deposit_first"],
+    morpho: "supplyCollateral",
+    target: SHARED_TARGET,
+    note: `10 WETH, first into the vault / position (Breakwater's openVault, ${formatInteger(gasOf("openVault"))}, not included)`,
+  },
+  {
+    operation: "borrow",
+    breakwater: ["borrow"],
+    morpho: "borrow",
+    target: SHARED_TARGET,
+    note: "10,000 USDC, first borrow",
+  },
+  {
+    operation: "partial repay",
+    breakwater: ["repay_partial"],
+    morpho: "repay_partial",
+    target: SHARED_TARGET,
+    note: "2,000 of 10,000 USDC",
+  },
+  {
+    operation: "withdraw collateral",
+    breakwater: ["withdraw_with_debt"],
+    morpho: "withdrawCollateral",
+    target: SHARED_TARGET,
+    note: "1 WETH with debt outstanding (health check)",
+  },
+  {
+    operation: "lender deposit",
+    breakwater: ["pool_deposit"],
+    morpho: "supply",
+    target: SHARED_TARGET,
+    note: "100,000 USDC, the lender's first shares",
+  },
+  {
+    operation: "lender withdraw",
+    breakwater: ["pool_withdraw"],
+    morpho: "withdraw",
+    target: SHARED_TARGET,
+    note: "50,000 USDC, partial",
+  },
+  {
+    operation: "liquidation",
+    breakwater: ["kick_1_collateral", "take_full_1_collateral"],
+    morpho: "liquidate",
+    target: { maxRatio: 2, maxGas: 200_000n },
+    note: "20 WETH / 45,000 USDC vault, WETH -15%. Breakwater: kick + full take (2 txs); Morpho: 5 WETH seized",
+  },
+];
+
+const ratio = (a: bigint, b: bigint) => Number(a) / Number(b);
+const formatRatio = (r: number) => `${r.toFixed(2)}x`;
+const formatTarget = (t: Target) =>
+  `<= ${t.maxRatio}x` + (t.maxGas === undefined ? "" : ` and < ${formatInteger(t.maxGas)} total`);
+const comparison = SHARED.map((op) => {
+  const breakwater = op.breakwater.reduce((sum, name) => sum + gasOf(name), 0n);
+  const morphoUsed = morphoOf(op.morpho);
+  const r = ratio(breakwater, morphoUsed);
+  const misses = [
+    ...(r > op.target.maxRatio ? ["ratio"] : []),
+    ...(op.target.maxGas !== undefined && breakwater >= op.target.maxGas ? ["total"] : []),
+  ];
+  return { ...op, breakwaterGas: breakwater, morphoGas: morphoUsed, ratio: r, met: misses.length === 0, misses };
+});
+
+/** Health-factor cost (the mined view call's gasUsed) by number of collaterals, and the step to the previous one. */
+const HF_MAX_PER_COLLATERAL = 10_000n;
+const healthCosts = [1, 3, 5].map((n) => ({
+  collaterals: n,
+  gas: gasOf(`healthFactor_${n}_${n === 1 ? "collateral" : "collaterals"} (as tx)`),
+}));
+const healthSteps = healthCosts.slice(1).map((h, i) => {
+  const previous = healthCosts[i];
+  const perCollateral = (h.gas - previous.gas) / BigInt(h.collaterals - previous.collaterals);
+  return { from: previous.collaterals, to: h.collaterals, perCollateral, met: perCollateral < HF_MAX_PER_COLLATERAL };
+});
+const overallStep = (healthCosts[2].gas - healthCosts[0].gas) / 4n;
+
 // ------------------------------------------------------------------ report
 
 console.log(`Breakwater gas bench (network "${networkName}", receipt gasUsed, steady state)`);
@@ -303,6 +565,64 @@ console.log(
     results.map((r) => [r.operation, formatInteger(r.gas), r.note]),
   ),
 );
+console.log("\nBreakwater vs Morpho Blue (same EVM, same tokens and feeds, steady state, receipt gasUsed)");
+console.log(
+  renderTable(
+    [
+      { header: "Operation" },
+      { header: "Breakwater", align: "right" },
+      { header: "Morpho Blue", align: "right" },
+      { header: "Ratio", align: "right" },
+      { header: "Target" },
+      { header: "Met" },
+      { header: "Note" },
+    ],
+    comparison.map((c) => [
+      c.operation,
+      formatInteger(c.breakwaterGas),
+      formatInteger(c.morphoGas),
+      formatRatio(c.ratio),
+      formatTarget(c.target),
+      c.met ? "met" : `not met (${c.misses.join(", ")})`,
+      c.note,
+    ]),
+  ),
+);
+console.log();
+console.log(
+  renderTable(
+    [{ header: "Morpho Blue setup" }, { header: "" }],
+    [
+      ["compiler", "solc 0.8.19, viaIR, optimizer 999999 runs, evm paris, bytecodeHash none"],
+      ...Object.entries(MORPHO_SETUP),
+    ],
+  ),
+);
+console.log("\nBreakwater health-factor cost (healthFactor(id) mined as a tx, incl. 21,000 intrinsic)");
+console.log(
+  renderTable(
+    [
+      { header: "Collaterals", align: "right" },
+      { header: "Gas", align: "right" },
+      { header: "Per extra collateral", align: "right" },
+      { header: "Target" },
+      { header: "Met" },
+    ],
+    healthCosts.map((h) => {
+      const step = healthSteps.find((x) => x.to === h.collaterals);
+      if (step === undefined) return [String(h.collaterals), formatInteger(h.gas), "", "", ""];
+      return [
+        String(h.collaterals),
+        formatInteger(h.gas),
+        `${formatInteger(step.perCollateral)} (${step.from} -> ${step.to})`,
+        `< ${formatInteger(HF_MAX_PER_COLLATERAL)}`,
+        step.met ? "met" : "not met",
+      ];
+    }),
+  ),
+);
+console.log(`  1 -> 5 collaterals: ${formatInteger(overallStep)} gas per extra collateral`);
+
 mkdirSync(path.dirname(REPORT), { recursive: true });
 writeFileSync(
   REPORT,
@@ -312,6 +632,35 @@ writeFileSync(
     method: "receipt gasUsed on the in-process network; views: eth_estimateGas and a mined call",
     operations: results.map((r) => ({ operation: r.operation, gas: Number(r.gas), note: r.note })),
     gas: Object.fromEntries(results.map((r) => [r.operation, Number(r.gas)])),
+    morpho: {
+      setup: {
+        compiler: { version: "0.8.19", viaIR: true, optimizerRuns: 999999, evmVersion: "paris", bytecodeHash: "none" },
+        ...MORPHO_SETUP,
+      },
+      gas: Object.fromEntries([...morphoGas].map(([operation, gas]) => [operation, Number(gas)])),
+    },
+    comparison: comparison.map((c) => ({
+      operation: c.operation,
+      breakwater: c.breakwater,
+      morpho: c.morpho,
+      breakwaterGas: Number(c.breakwaterGas),
+      morphoGas: Number(c.morphoGas),
+      ratio: Number(c.ratio.toFixed(4)),
+      target: { maxRatio: c.target.maxRatio, maxGas: c.target.maxGas === undefined ? null : Number(c.target.maxGas) },
+      met: c.met,
+      note: c.note,
+    })),
+    healthFactor: {
+      gasByCollaterals: Object.fromEntries(healthCosts.map((h) => [h.collaterals, Number(h.gas)])),
+      perExtraCollateral: healthSteps.map((h) => ({
+        from: h.from,
+        to: h.to,
+        gas: Number(h.perCollateral),
+        target: Number(HF_MAX_PER_COLLATERAL),
+        met: h.met,
+      })),
+      perExtraCollateralOneToFive: Number(overallStep),
+    },
   }) + "\n",
 );
 console.log(`\nWritten ${path.relative(process.cwd(), REPORT)}`);
