@@ -90,7 +90,9 @@ export class Chain {
     const key = from.toLowerCase();
     let nonce = this.nonces.get(key);
     if (nonce === undefined) {
-      nonce = Number(await this.provider.send("eth_getTransactionCount", [from, "pending"]));
+      // "latest": every lab sender sends only through this Chain, so it has nothing pending when first seen
+      // (a "pending" count walks the whole pending pool: measured 0.2 s per call with 1,500 queued).
+      nonce = Number(await this.provider.send("eth_getTransactionCount", [from, "latest"]));
     }
     this.nonces.set(key, nonce + 1);
     this.gasInBlock += gas;

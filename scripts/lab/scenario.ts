@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseDeployParameters, type DeployParameters } from "../../deploy/parameters.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const SCENARIOS_DIR = path.join(HERE, "scenarios");
@@ -393,6 +394,7 @@ export function parseScenario(raw: unknown, collaterals: string[], root = "scena
       priceTolerance: range(st, "priceTolerance", stf, 0, 0.5),
     },
   };
+  scenarioParameters(scenario); // the protocol overrides must give valid deployment parameters
   if (shock.startBlock + shock.durationBlocks + shock.recoveryBlocks > scenario.maxBlocks) {
     throw new ScenarioError(
       `${root}.maxBlocks`,
@@ -439,4 +441,31 @@ export function deepMerge<T>(base: T, patch: unknown): T {
         : value;
   }
   return out as T;
+}
+
+/** Builds the deployment parameters of a scenario: hardhat.json with the scenario's protocol overrides. */
+export function scenarioParameters(scenario: Scenario): DeployParameters {
+  const raw = JSON.parse(readFileSync(path.join(HERE, "..", "..", "deploy", "parameters", "hardhat.json"), "utf8"));
+  const o = scenario.protocol;
+  if (o.liquidation) raw.liquidation = deepMerge(raw.liquidation, o.liquidation);
+  if (o.breakers) raw.breakers = deepMerge(raw.breakers, o.breakers);
+  for (const c of raw.collaterals as {
+    symbol: string;
+    risk: unknown;
+    auction: unknown;
+    breaker: unknown;
+    feed: { staleness: number };
+  }[]) {
+    const patch = o.collaterals?.[c.symbol];
+    if (patch?.risk) c.risk = deepMerge(c.risk, patch.risk);
+    if (patch?.auction) c.auction = deepMerge(c.auction, patch.auction);
+    if (patch?.breaker) c.breaker = deepMerge(c.breaker, patch.breaker);
+    if (scenario.oracle.staleness !== undefined) c.feed.staleness = scenario.oracle.staleness;
+  }
+  if (scenario.oracle.staleness !== undefined) raw.baseAsset.feed.staleness = scenario.oracle.staleness;
+  try {
+    return parseDeployParameters(raw);
+  } catch (error) {
+    throw new ScenarioError("scenario.protocol", (error as Error).message);
+  }
 }

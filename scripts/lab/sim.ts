@@ -3,13 +3,10 @@
 // sets the Chainlink mock feeds to the pairs' prices, borrowers who cure, and keepers who flag, kick,
 // reset and flash-take by selling into the pairs. The liquidation selling moves the pair, the feed
 // follows the pair, and the protocol sees that price: the loop is closed on chain.
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { getAddress, id as keccakId, Interface, MaxUint256, parseUnits } from "ethers";
 import { connectBreakwater, deployBreakwater, wad, type Breakwater } from "../../deploy/breakwater.js";
-import { parseDeployParameters, type DeployParameters } from "../../deploy/parameters.js";
+import type { DeployParameters } from "../../deploy/parameters.js";
 import { Chain, decodeLogs, type RawProvider } from "./chain.js";
 import {
   amountOut,
@@ -21,9 +18,8 @@ import {
   tradeToPrice,
 } from "./market.js";
 import { draw, logUniform, uniform, uniformInt } from "./random.js";
-import { deepMerge, ScenarioError, type Scenario } from "./scenario.js";
+import { scenarioParameters, type Scenario } from "./scenario.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WAD = 10n ** 18n;
 const FEED_DECIMALS = 8;
 
@@ -130,33 +126,6 @@ interface Contracts {
   plans: VaultPlan[];
   params: DeployParameters;
   ifaces: Record<string, Interface>;
-}
-
-/** Builds the deployment parameters of a scenario: hardhat.json with the scenario's protocol overrides. */
-export function scenarioParameters(scenario: Scenario): DeployParameters {
-  const raw = JSON.parse(readFileSync(path.join(HERE, "..", "..", "deploy", "parameters", "hardhat.json"), "utf8"));
-  const o = scenario.protocol;
-  if (o.liquidation) raw.liquidation = deepMerge(raw.liquidation, o.liquidation);
-  if (o.breakers) raw.breakers = deepMerge(raw.breakers, o.breakers);
-  for (const c of raw.collaterals as {
-    symbol: string;
-    risk: unknown;
-    auction: unknown;
-    breaker: unknown;
-    feed: { staleness: number };
-  }[]) {
-    const patch = o.collaterals?.[c.symbol];
-    if (patch?.risk) c.risk = deepMerge(c.risk, patch.risk);
-    if (patch?.auction) c.auction = deepMerge(c.auction, patch.auction);
-    if (patch?.breaker) c.breaker = deepMerge(c.breaker, patch.breaker);
-    if (scenario.oracle.staleness !== undefined) c.feed.staleness = scenario.oracle.staleness;
-  }
-  if (scenario.oracle.staleness !== undefined) raw.baseAsset.feed.staleness = scenario.oracle.staleness;
-  try {
-    return parseDeployParameters(raw);
-  } catch (error) {
-    throw new ScenarioError("scenario.protocol", (error as Error).message);
-  }
 }
 
 /** A deterministic address for lab agent `label`. */
