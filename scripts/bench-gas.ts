@@ -411,8 +411,9 @@ const MORPHO_SETUP = {
   await mined(() => m.setFee(market, wad(params.pool.reserveFactor)));
   const morphoAddress = await morpho.getAddress();
   for (const who of [lender, warm, user, keeper, warmBorrower, borrower]) {
-    for (const token of [s.tokens[base], s.tokens.WETH])
+    for (const token of [s.tokens[base], s.tokens.WETH]) {
       await mined(() => token.connect(who).approve(morphoAddress, MaxUint256));
+    }
   }
 }
 await mined(() => morpho.connect(lender).supply(market, U(base, "2000000"), 0, lender.address, "0x"));
@@ -447,6 +448,12 @@ async function morphoLiquidationRound(owner: typeof user): Promise<bigint> {
 
 await morphoUserRound(warm); // warm-up: the first user's position, market totals, fee recipient, balances
 const morphoGas = await morphoUserRound(user);
+{
+  const position = await morpho.position(marketId, user.address);
+  if (position.collateral !== STEP.collateral - STEP.withdraw || position.borrowShares === 0n) {
+    throw new Error("the second user should keep 9 WETH and debt on Morpho");
+  }
+}
 await morphoLiquidationRound(warmBorrower); // warm-up: the keeper's first liquidation
 morphoGas.set("liquidate", await morphoLiquidationRound(borrower));
 
