@@ -91,7 +91,7 @@ export class Chain {
     let nonce = this.nonces.get(key);
     if (nonce === undefined) {
       // "latest": every lab sender sends only through this Chain, so it has nothing pending when first seen
-      // (a "pending" count walks the whole pending pool: measured 0.2 s per call with 1,500 queued).
+      // (with a "pending" count, the 300-vault setup took 62.7 s; with "latest", 8.9 s).
       nonce = Number(await this.provider.send("eth_getTransactionCount", [from, "latest"]));
     }
     this.nonces.set(key, nonce + 1);
