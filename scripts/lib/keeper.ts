@@ -2,8 +2,9 @@
 // debt) and `runKeeper` repeats it until its AbortSignal aborts. Used by the `keeper run` task and the
 // tests; it talks to the chain only through the protocol's own views and entry points.
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import type { Breakwater } from "../../deploy/breakwater.js";
+import { breakwaterDecoder, type ErrorDecoder } from "./errors.js";
 import { formatHealthFactor, formatTokenAmount, formatWad, MAX_UINT256, WAD } from "./format.js";
 
 export interface KeeperOptions {
@@ -54,6 +55,8 @@ interface Pass {
   cureWindow: bigint;
   minProfitBps: bigint;
   actions: KeeperAction[];
+  /** Decodes reverts of any Breakwater contract for the log. */
+  errors: ErrorDecoder;
   /** [wad base per whole token], read once per pass and asset. */
   marketInBase: (asset: string) => Promise<bigint>;
 }
@@ -75,6 +78,7 @@ export async function runKeeper(o: KeeperOptions): Promise<KeeperAction[]> {
   const log = o.log ?? (() => {});
   const interval = o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const all: KeeperAction[] = [];
+  const errors = breakwaterDecoder(o.bw);
   log(`keeper ${o.signer.address} running, every ${interval} ms`);
   let passes = 0;
   while (!o.signal?.aborted) {
@@ -83,7 +87,7 @@ export async function runKeeper(o: KeeperOptions): Promise<KeeperAction[]> {
     try {
       await runPass(o, all);
     } catch (err) {
-      log(`pass ${passes} failed: ${decodeError(o.bw, err)}`);
+      log(`pass ${passes} failed: ${errors.describeError(err)}`);
     }
     if (all.length > before) log(`pass ${passes}: ${all.length - before} action(s)`);
     await sleep(interval, o.signal);
@@ -131,6 +135,7 @@ async function openPass(o: KeeperOptions, actions: KeeperAction[]): Promise<Pass
     cureWindow: params.cureWindow,
     minProfitBps: BigInt(minProfitBps),
     actions,
+    errors: breakwaterDecoder(o.bw),
     marketInBase: async (asset) => ((await usd(asset)) * WAD) / (await usd(baseAsset)),
   };
 }
@@ -178,7 +183,7 @@ async function handleVault(p: Pass, id: bigint): Promise<void> {
       );
       return;
     }
-    refusals.push(`${symbolOf(p, a.asset)}: ${describeSelector(p.o.bw, reason)}`);
+    refusals.push(`${symbolOf(p, a.asset)}: ${p.errors.describeSelector(reason)}`);
   }
   const hf = health.debtValue === 0n ? MAX_UINT256 : (health.maintenanceValue * WAD) / health.debtValue;
   p.log(`vault #${id} (HF ${formatHealthFactor(hf)}) not kickable now: ${refusals.join(", ")}`);
@@ -284,7 +289,7 @@ async function send(
   try {
     receipt = await (await tx()).wait();
   } catch (err) {
-    p.log(`${what} FAILED: ${decodeError(p.o.bw, err)}`);
+    p.log(`${what} FAILED: ${p.errors.describeError(err)}`);
     return;
   }
   if (receipt === null) throw new Error(`${what}: no receipt`);
@@ -305,7 +310,7 @@ async function guarded(p: Pass, label: string, fn: () => Promise<void>): Promise
   try {
     await fn();
   } catch (err) {
-    p.log(`${label}: skipped, ${decodeError(p.o.bw, err)}`);
+    p.log(`${label}: skipped, ${p.errors.describeError(err)}`);
   }
 }
 
@@ -367,61 +372,6 @@ function describeBadDebt(p: Pass, r: ContractTransactionReceipt): string {
   return e
     ? `${baseAmount(p, e.covered as bigint)} covered by the insurance fund, ${baseAmount(p, e.socialised as bigint)} socialised`
     : "realised";
-}
-
-// ------------------------------------------------------------------ errors
-
-/** Every interface of the deployment, to decode errors raised anywhere in a call. */
-function interfacesOf(bw: Breakwater): Interface[] {
-  const out: Interface[] = [];
-  for (const v of Object.values(bw)) {
-    for (const c of Array.isArray(v) ? v : [v]) {
-      const iface = (c as { interface?: Interface } | null)?.interface;
-      if (iface !== undefined && typeof iface.parseError === "function") out.push(iface);
-    }
-  }
-  return out;
-}
-
-/** Revert data (0x + selector + arguments) found in an ethers / provider error, however deeply nested. */
-function revertData(err: unknown, depth = 0): string | undefined {
-  if (err === null || typeof err !== "object" || depth > 6) return undefined;
-  const e = err as Record<string, unknown>;
-  if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8}/.test(e.data)) return e.data;
-  for (const key of ["data", "error", "info", "cause"]) {
-    const found = revertData(e[key], depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-const formatArg = (v: unknown): string => (Array.isArray(v) ? `[${v.map(formatArg).join(", ")}]` : String(v));
-
-/** "ErrorName(arg, ...)" for a custom error of any Breakwater contract, else the error's short message. */
-export function decodeError(bw: Breakwater, err: unknown): string {
-  const data = revertData(err);
-  if (data !== undefined) {
-    for (const iface of interfacesOf(bw)) {
-      try {
-        const parsed = iface.parseError(data);
-        if (parsed !== null) return `${parsed.name}(${[...parsed.args].map(formatArg).join(", ")})`;
-      } catch {
-        // not this interface's error
-      }
-    }
-    return `unknown error ${data.slice(0, 10)}`;
-  }
-  const e = err as { shortMessage?: string; message?: string };
-  return (e?.shortMessage ?? e?.message ?? String(err)).split("\n")[0];
-}
-
-/** The custom error name for a 4-byte selector (as canKick reports it). */
-export function describeSelector(bw: Breakwater, selector: string): string {
-  for (const iface of interfacesOf(bw)) {
-    const fragment = iface.getError(selector);
-    if (fragment !== null) return fragment.name;
-  }
-  return selector === "0x00000000" ? "reverted without reason" : `unknown error ${selector}`;
 }
 
 // ------------------------------------------------------------------ small helpers

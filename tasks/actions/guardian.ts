@@ -3,10 +3,11 @@
 // unfreeze and clear-trip are governance's (through the timelock when the role is delayed); trip is
 // permissionless.
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { ACTIONS, ORACLE_FAILURES } from "../../scripts/lib/errors.js";
 import { formatTokenAmount, formatUsd, renderKeyValues, renderTable } from "../../scripts/lib/format.js";
 import { parseDuration } from "../lib/amount.js";
 import { loadContext, resolveCollateral, symbolOf, type CommonArgs, type TaskContext } from "../lib/context.js";
-import { ACTIONS, ORACLE_FAILURES, TaskError } from "../lib/errors.js";
+import { TaskError } from "../lib/errors.js";
 import { describeGoverned, governedCall } from "../lib/governance.js";
 import { emit } from "../lib/output.js";
 import { renderTxs, sendTx } from "../lib/tx.js";

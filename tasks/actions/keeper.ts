@@ -23,7 +23,7 @@ import {
 } from "../lib/context.js";
 import { TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
-import { balanceOf, ensureAllowance, readCall, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
+import { balanceOf, decoderOf, ensureAllowance, readCall, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
 
 const tokenText = (value: bigint, token: TokenInfo | undefined) =>
   token === undefined ? value.toString() : `${formatTokenAmount(value, token.decimals, 6)} ${token.symbol}`;
@@ -31,15 +31,7 @@ const tokenText = (value: bigint, token: TokenInfo | undefined) =>
 /** The error name for a 4-byte selector returned by canKick, e.g. "CureWindowActive". */
 function reasonName(ctx: TaskContext, selector: string): string {
   if (/^0x0+$/.test(selector)) return "";
-  for (const c of [ctx.bw.auctionHouse, ctx.bw.engine, ctx.bw.circuitBreaker, ctx.bw.oracle, ctx.bw.pool]) {
-    try {
-      const f = c.interface.getError(selector);
-      if (f !== null) return f.name;
-    } catch {
-      // not in this ABI
-    }
-  }
-  return selector;
+  return decoderOf(ctx).errorName(selector) ?? selector;
 }
 
 async function openAuctions(ctx: TaskContext) {

@@ -1,8 +1,9 @@
-// Sending transactions from tasks: reverts are decoded into the custom error (tasks/lib/errors.ts)
+// Sending transactions from tasks: reverts are decoded into the custom error (scripts/lib/errors.ts)
 // and every receipt is summarised the same way in the output.
 import type { TransactionReceipt } from "ethers";
 import { formatInteger } from "../../scripts/lib/format.js";
-import { breakwaterDecoder, ErrorDecoder } from "./errors.js";
+import { breakwaterDecoder, type ErrorDecoder } from "../../scripts/lib/errors.js";
+import { explain } from "./errors.js";
 import type { TaskContext } from "./context.js";
 
 export interface TxSummary {
@@ -35,7 +36,7 @@ export async function sendTx<R extends TransactionReceipt>(
     if (receipt === null) throw new Error(`${label}: transaction ${sent.hash} was not mined`);
     return { tx: { label, hash: receipt.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed }, receipt };
   } catch (e) {
-    throw decoderOf(ctx).explain(e, label);
+    throw explain(decoderOf(ctx), e, label);
   }
 }
 
@@ -44,7 +45,7 @@ export async function readCall<T>(ctx: TaskContext, label: string, call: () => P
   try {
     return await call();
   } catch (e) {
-    throw decoderOf(ctx).explain(e, label);
+    throw explain(decoderOf(ctx), e, label);
   }
 }
 

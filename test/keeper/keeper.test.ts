@@ -321,7 +321,7 @@ describe("Keeper bot", function () {
     expect(ofKind(second, "take")).to.deep.equal([]);
     const failures = lines.filter((l) => l.startsWith("take") && l.includes("FAILED"));
     expect(failures.length).to.equal(2);
-    for (const f of failures) expect(f).to.match(/FAILED: ActionPaused\(4, \d+\)/);
+    for (const f of failures) expect(f).to.match(/FAILED: ActionPaused\(action: 4, until: \d+\)/);
     // The failures did not stop the pass: the flagged vaults were kicked after them.
     expect(ofKind(second, "kick").map((a) => a.vault)).to.deep.equal([1n, 6n]);
 
