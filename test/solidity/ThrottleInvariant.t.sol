@@ -3,7 +3,9 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BreakwaterSystem} from "./utils/SystemBase.sol";
-import {BreakerSystem, BreakerSystemBase} from "./utils/BreakerSystemBase.sol";
+import {BreakerSystem} from "./utils/BreakerSystemBase.sol";
+import {HandlerBase} from "./invariants/HandlerBase.sol";
+import {InvariantSuite} from "./invariants/InvariantSuite.sol";
 import {AuctionHouse} from "../../contracts/auction/AuctionHouse.sol";
 import {IAuctionHouse} from "../../contracts/interfaces/IAuctionHouse.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
@@ -17,7 +19,7 @@ import {VaultId} from "../../contracts/libraries/Types.sol";
 /// recorded as violations, which the invariants assert to be zero (the first one's text is kept).
 // Ghost counters are kept flat (one public getter each) for readable invariant messages.
 // solhint-disable-next-line max-states-count
-contract ThrottleHandler is BreakerSystemBase {
+contract ThrottleHandler is HandlerBase {
     // ------------------------------------------------------------------ actions
     uint256 internal constant A_OPEN = 0;
     uint256 internal constant A_PRICE = 1;
@@ -29,21 +31,10 @@ contract ThrottleHandler is BreakerSystemBase {
     uint256 internal constant A_RESET = 7;
     uint256 internal constant A_TRIP = 8;
     uint256 internal constant A_BAD_DEBT = 9;
-    uint256 internal constant ACTIONS = 10;
-
     /// @dev Vaults opened at most (7 seeded + up to 9 by `openVault`), bounding the invariants' loops.
     uint256 internal constant MAX_VAULTS = 16;
 
-    address internal constant TAKER = address(0x7A4E);
-    address internal constant KEEPER = address(0x4EE9);
-    address[3] internal borrowers = [address(0xB0B1), address(0xB0B2), address(0xB0B3)];
-
-    VaultId[] internal vaults;
-
     // ------------------------------------------------------------------ ghost state
-    uint256[ACTIONS] public calls;
-    uint256[ACTIONS] public successes;
-
     /// @dev Open auction ids per collateral (swap-and-pop), with each id's position + 1.
     mapping(address asset => uint256[]) internal _openIds;
     mapping(uint256 auctionId => uint256) internal _openPos;
@@ -87,6 +78,16 @@ contract ThrottleHandler is BreakerSystemBase {
     }
 
     constructor(BreakwaterSystem memory s, BreakerSystem memory b) {
+        _addAction("openVault");
+        _addAction("movePrice");
+        _addAction("poke");
+        _addAction("warp");
+        _addAction("flag");
+        _addAction("kick");
+        _addAction("take");
+        _addAction("reset");
+        _addAction("trip");
+        _addAction("realiseBadDebt");
         _adopt(s);
         _adoptBreaker(b);
         for (uint256 i; i < borrowers.length; ++i) _fundAccount(borrowers[i]);
@@ -114,8 +115,8 @@ contract ThrottleHandler is BreakerSystemBase {
         _scaleAnswer(address(link), 0.572e18);
         // Every vault in shortfall is flagged and its cure window has passed: kickable from call one.
         for (uint256 i; i < vaults.length; ++i) {
-            ++calls[A_FLAG];
-            _tryFlag(i);
+            _countCall(A_FLAG);
+            _tryFlag(i, A_FLAG);
         }
         _warp(CURE_WINDOW);
     }
@@ -138,7 +139,7 @@ contract ThrottleHandler is BreakerSystemBase {
     /// borrows 70..99% of its limit (vaults well below the limit can be in shortfall but above the hard
     /// floor after a trippable drop, where a kick defers).
     function openVault(uint256 actorSeed, uint256 assetSeed, uint256 usdSeed, uint256 fracSeed) external {
-        ++calls[A_OPEN];
+        _countCall(A_OPEN);
         if (vaults.length >= MAX_VAULTS) return;
         address owner = borrowers[actorSeed % borrowers.length];
         address asset = collaterals[assetSeed % 3];
@@ -154,7 +155,7 @@ contract ThrottleHandler is BreakerSystemBase {
                     uint256 want = Math.mulDiv(maxB, bound(fracSeed, 0.7e18, 0.99e18), WAD);
                     if (want != 0) {
                         try engine.borrow(id, want, owner) {
-                            ++successes[A_OPEN];
+                            _succeeded(A_OPEN);
                         } catch {}
                     }
                 } catch {}
@@ -163,68 +164,31 @@ contract ThrottleHandler is BreakerSystemBase {
         vm.stopPrank();
     }
 
-    /// @dev Moves prices by up to +-30%: one seed in three moves all collaterals together (a market
-    /// move), otherwise one feed (USDC by up to +-1% only). Collaterals stay within [0.1x, 10x] of
-    /// their initial price and USDC within [0.97, 1.03], inside every feed's bounds.
+    /// @dev Moves prices by up to +-30% (see {HandlerBase-_movePrices}).
     function movePrice(uint256 assetSeed, uint256 moveSeed) external {
-        ++calls[A_PRICE];
-        if (assetSeed % 3 == 0) {
-            uint256 factor = bound(moveSeed, 0.7e18, 1.3e18);
-            for (uint256 i; i < collaterals.length; ++i) _movePrice(collaterals[i], factor);
-        } else {
-            address asset = feedAssets[(assetSeed / 3) % 4];
-            _movePrice(
-                asset,
-                asset == address(usdc) ? bound(moveSeed, 0.99e18, 1.01e18) : bound(moveSeed, 0.7e18, 1.3e18)
-            );
-        }
-        ++successes[A_PRICE];
-    }
-
-    function _movePrice(address asset, uint256 factor) internal {
-        bool isBase = asset == address(usdc);
-        uint256 initial = uint256(_initialAnswer(asset));
-        uint256 next = Math.mulDiv(uint256(_answer(asset)), factor, WAD);
-        uint256 lo = isBase ? (initial * 97) / 100 : initial / 10;
-        uint256 hi = isBase ? (initial * 103) / 100 : initial * 10;
-        _setAnswer(asset, int256(Math.min(Math.max(next, lo), hi)));
+        _countCall(A_PRICE);
+        _movePrices(assetSeed, moveSeed);
+        _succeeded(A_PRICE);
     }
 
     /// @dev Updates the tracker (window high, volatility) of one collateral.
     function poke(uint256 assetSeed) external {
-        ++calls[A_POKE];
+        _countCall(A_POKE);
         try oracle.poke(collaterals[assetSeed % 3]) {
-            ++successes[A_POKE];
+            _succeeded(A_POKE);
         } catch {}
     }
 
     /// @dev Up to two hours (two refill periods, four trip cooldowns); every feed is refreshed.
     function warp(uint256 dtSeed) external {
-        ++calls[A_WARP];
+        _countCall(A_WARP);
         _warp(bound(dtSeed, 1, 2 hours));
-        ++successes[A_WARP];
+        _succeeded(A_WARP);
     }
 
     function flag(uint256 vaultSeed) external {
-        ++calls[A_FLAG];
-        _tryFlag(vaultSeed);
-    }
-
-    function _tryFlag(uint256 vaultSeed) internal {
-        for (uint256 k; k < vaults.length; ++k) {
-            VaultId id = vaults[(vaultSeed + k) % vaults.length];
-            if (engine.marginCallOf(id) != 0) continue;
-            try engine.healthFactor(id) returns (uint256 hf) {
-                if (hf >= WAD) continue;
-            } catch {
-                continue;
-            }
-            vm.prank(KEEPER);
-            try engine.flagMarginCall(id) {
-                ++successes[A_FLAG];
-            } catch {}
-            return;
-        }
+        _countCall(A_FLAG);
+        _tryFlag(vaultSeed, A_FLAG);
     }
 
     /// @dev A keeper bot: from a random starting point, kicks the first (vault, collateral) that
@@ -232,7 +196,7 @@ contract ThrottleHandler is BreakerSystemBase {
     /// is none, flags the first unflagged vault in margin shortfall instead. Cheap filters first (the
     /// vault is in shortfall, holds the asset and has no blocking or same-asset auction), then canKick.
     function kick(uint256 vaultSeed, uint256 assetSeed) external {
-        ++calls[A_KICK];
+        _countCall(A_KICK);
         uint256 n = vaults.length;
         for (uint256 j; j < n; ++j) {
             VaultId id = vaults[(vaultSeed + j) % n];
@@ -247,16 +211,8 @@ contract ThrottleHandler is BreakerSystemBase {
                 }
             }
         }
-        ++calls[A_FLAG]; // counted as a flag attempt
-        _tryFlag(vaultSeed);
-    }
-
-    function _inShortfall(VaultId id) internal view returns (bool) {
-        try engine.healthFactor(id) returns (uint256 hf) {
-            return hf < WAD;
-        } catch {
-            return false;
-        }
+        _countCall(A_FLAG); // counted as a flag attempt
+        _tryFlag(vaultSeed, A_FLAG);
     }
 
     function _kick(VaultId id, address asset, bool canKickOk) internal {
@@ -280,7 +236,7 @@ contract ThrottleHandler is BreakerSystemBase {
                 _checkDeferred(id, asset, pre);
                 return;
             }
-            ++successes[A_KICK];
+            _succeeded(A_KICK);
             ++ghostKicks;
             _addOpen(asset, auctionId);
             _checkKick(id, asset, auctionId, pre, canKickOk);
@@ -383,12 +339,12 @@ contract ThrottleHandler is BreakerSystemBase {
     /// @dev Takes a random fraction of a random open auction's lot at the current price (a taker that
     /// finds the auction stale resets it first, as a keeper would).
     function take(uint256 auctionSeed, uint256 fracSeed) external {
-        ++calls[A_TAKE];
+        _countCall(A_TAKE);
         uint256 auctionId = _pickOpen(auctionSeed);
         if (auctionId == 0) return;
         IAuctionHouse.AuctionStatus memory s = auctionHouse.auctionStatus(auctionId);
         if (s.needsReset) {
-            ++calls[A_RESET]; // counted as a reset attempt
+            _countCall(A_RESET); // counted as a reset attempt
             if (!_reset(auctionId)) return;
             s = auctionHouse.auctionStatus(auctionId);
         }
@@ -400,7 +356,7 @@ contract ThrottleHandler is BreakerSystemBase {
         uint256 globalDebt = _globalDebtUnderAuction();
         vm.prank(TAKER);
         try auctionHouse.take(auctionId, maxColl, s.price, TAKER, "") {
-            ++successes[A_TAKE];
+            _succeeded(A_TAKE);
             uint256 assetAfter = breaker.assetView(s.asset).debtUnderAuction;
             uint256 globalAfter = _globalDebtUnderAuction();
             if (auctionHouse.auction(auctionId).lot == 0) {
@@ -427,7 +383,7 @@ contract ThrottleHandler is BreakerSystemBase {
     }
 
     function reset(uint256 auctionSeed) external {
-        ++calls[A_RESET];
+        _countCall(A_RESET);
         uint256 total = _openTotal();
         for (uint256 k; k < total; ++k) {
             uint256 auctionId = _openAt((auctionSeed + k) % total);
@@ -440,7 +396,7 @@ contract ThrottleHandler is BreakerSystemBase {
     function _reset(uint256 auctionId) internal returns (bool) {
         vm.prank(KEEPER);
         try auctionHouse.reset(auctionId, KEEPER) {
-            ++successes[A_RESET];
+            _succeeded(A_RESET);
             return true;
         } catch {
             return false;
@@ -449,20 +405,20 @@ contract ThrottleHandler is BreakerSystemBase {
 
     /// @dev Anyone may trip the price-drop breaker of a collateral (NoPriceDrop / BreakerTripped otherwise).
     function trip(uint256 assetSeed) external {
-        ++calls[A_TRIP];
+        _countCall(A_TRIP);
         try breaker.trip(collaterals[assetSeed % 3]) {
-            ++successes[A_TRIP];
+            _succeeded(A_TRIP);
         } catch {}
     }
 
     function realiseBadDebt(uint256 vaultSeed) external {
-        ++calls[A_BAD_DEBT];
+        _countCall(A_BAD_DEBT);
         for (uint256 k; k < vaults.length; ++k) {
             VaultId id = vaults[(vaultSeed + k) % vaults.length];
             if (engine.scaledDebtOf(id) == 0 || engine.collateralsOf(id).length != 0 || engine.openAuctionsOf(id) != 0)
                 continue;
             try engine.realiseBadDebt(id) {
-                ++successes[A_BAD_DEBT];
+                _succeeded(A_BAD_DEBT);
             } catch {}
             return;
         }
@@ -472,14 +428,6 @@ contract ThrottleHandler is BreakerSystemBase {
 
     function openIdsOf(address asset) external view returns (uint256[] memory) {
         return _openIds[asset];
-    }
-
-    function callsOf(uint256 action) external view returns (uint256, uint256) {
-        return (calls[action], successes[action]);
-    }
-
-    function vaultCount() external view returns (uint256) {
-        return vaults.length;
     }
 
     // ------------------------------------------------------------------ ghost bookkeeping
@@ -529,45 +477,13 @@ contract ThrottleHandler is BreakerSystemBase {
     function _releaseViolation(string memory what, uint256 a, uint256 b) internal {
         if (releaseViolations++ == 0) firstReleaseViolation = string.concat(what, ": ", _str(a), " / ", _str(b));
     }
-
-    // ------------------------------------------------------------------ helpers
-
-    function _initialAnswer(address asset) internal view returns (int256) {
-        if (asset == address(usdc)) return USDC_ANSWER;
-        if (asset == address(weth)) return WETH_ANSWER;
-        if (asset == address(wbtc)) return WBTC_ANSWER;
-        return LINK_ANSWER;
-    }
-
-    function _str(uint256 v) internal pure returns (string memory) {
-        if (v == 0) return "0";
-        bytes memory b;
-        while (v != 0) {
-            b = abi.encodePacked(bytes1(uint8(48 + (v % 10))), b);
-            v /= 10;
-        }
-        return string(b);
-    }
-
-    function _hex4(bytes memory err) internal pure returns (string memory) {
-        if (err.length < 4) return "(no selector)";
-        bytes memory out = new bytes(10);
-        bytes16 digits = "0123456789abcdef";
-        out[0] = "0";
-        out[1] = "x";
-        for (uint256 i; i < 4; ++i) {
-            out[2 + 2 * i] = digits[uint8(err[i]) >> 4];
-            out[3 + 2 * i] = digits[uint8(err[i]) & 0x0f];
-        }
-        return string(out);
-    }
 }
 
 /// @notice Handler-based invariants of the liquidation throttle (runs x depth from hardhat.config.ts:
 /// 64 x 32, failOnRevert false; the handler also try/catches its protocol calls). The breaker's caps
 /// are small (150k per asset, 400k global, $200k bucket per hour), so kicks of the seeded vaults are
 /// shrunk or refused from the first calls on.
-contract ThrottleInvariantTest is BreakerSystemBase {
+contract ThrottleInvariantTest is InvariantSuite {
     ThrottleHandler internal handler;
 
     uint256 internal constant ACTIONS = 10;
@@ -581,9 +497,8 @@ contract ThrottleInvariantTest is BreakerSystemBase {
         handler = new ThrottleHandler(_system(), _breakerSystem());
     }
 
-    function targetContracts() public view returns (address[] memory targets) {
-        targets = new address[](1);
-        targets[0] = address(handler);
+    function _handler() internal view override returns (HandlerBase) {
+        return handler;
     }
 
     /// @notice Per collateral, the breaker's debt under auction is exactly the throttled debt of that
@@ -686,30 +601,25 @@ contract ThrottleInvariantTest is BreakerSystemBase {
     /// tracing, and for this walk (all invariants after every step) that costs about 4 GB of memory
     /// per 64 steps (8 x 64 steps ran out of 23 GB). The fuzzer supplies the breadth.
     function test_handlerRandomWalk() public {
-        uint256[7] memory t; // throttled reverts, shrunk, full, settled, deferred, kicks, released
-        uint256 snap = vm.snapshotState();
-        for (uint256 w; w < WALKS; ++w) {
-            for (uint256 i; i < WALK_DEPTH; ++i) {
-                _act(uint256(keccak256(abi.encode("throttle-walk", w, i))));
-                _checkAll();
-            }
-            t[0] += handler.ghostThrottledReverts();
-            t[1] += handler.ghostShrunkKicks();
-            t[2] += handler.ghostFullKicks();
-            t[3] += handler.ghostSettled();
-            t[4] += handler.ghostDeferredKicks();
-            t[5] += handler.ghostKicks();
-            t[6] += handler.ghostReleased();
-            vm.revertToState(snap);
-            snap = vm.snapshotState();
-        }
+        // throttled reverts, shrunk, full, settled, deferred, kicks, released
+        uint256[] memory t = _walk("throttle-walk", WALKS, WALK_DEPTH, 7).ghosts;
         assertGe(t[0] + t[1], 1, "walk: no throttled kick (AuctionThrottled or shrunk)");
         assertGe(t[3], 1, "walk: no settled auction");
         assertGe(t[5], 1, "walk: no auction started");
         assertGt(t[6], 0, "walk: no throttled debt released");
     }
 
-    function _act(uint256 r) internal {
+    function _collectWalk(uint256[] memory t) internal view override {
+        t[0] += handler.ghostThrottledReverts();
+        t[1] += handler.ghostShrunkKicks();
+        t[2] += handler.ghostFullKicks();
+        t[3] += handler.ghostSettled();
+        t[4] += handler.ghostDeferredKicks();
+        t[5] += handler.ghostKicks();
+        t[6] += handler.ghostReleased();
+    }
+
+    function _act(uint256 r) internal override {
         uint256 a = r % ACTIONS;
         uint256 x = r >> 8;
         uint256 y = r >> 80;
@@ -726,7 +636,7 @@ contract ThrottleInvariantTest is BreakerSystemBase {
         else handler.realiseBadDebt(x);
     }
 
-    function _checkAll() internal view {
+    function _checkAll() internal view override {
         invariant_debtUnderAuctionEqualsOpenAuctions();
         invariant_debtUnderAuctionWithinCaps();
         invariant_bucketWithinCapacity();

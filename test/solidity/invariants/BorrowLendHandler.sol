@@ -60,7 +60,12 @@ abstract contract BorrowLendHandler is ProtocolHandler {
     // ------------------------------------------------------------------ actions
 
     /// @dev Opens a vault with $500..$300k of one collateral and borrows 30..99% of its limit.
-    function openVault(uint256 actorSeed, uint256 assetSeed, uint256 usdSeed, uint256 fracSeed) external tracked(A_OPEN) {
+    function openVault(
+        uint256 actorSeed,
+        uint256 assetSeed,
+        uint256 usdSeed,
+        uint256 fracSeed
+    ) external tracked(A_OPEN) {
         if (vaults.length >= MAX_VAULTS) return;
         address owner = borrowers[actorSeed % borrowers.length];
         vm.prank(owner);

@@ -191,6 +191,13 @@ abstract contract ProtocolHandler is HandlerBase {
     }
 
     function _post(uint256 action, uint256[] memory hfBefore) internal {
+        _postSharePrice(action);
+        _postFund(action);
+        _postLedger(action);
+        _postHealth(action, hfBefore);
+    }
+
+    function _postSharePrice(uint256 action) internal {
         Before memory b = _before;
         // Share price: may only fall in a call that wrote bad debt off against lenders.
         uint256 price = _sharePrice();
@@ -211,7 +218,10 @@ abstract contract ProtocolHandler is HandlerBase {
             }
         }
         lastSharePrice = price;
+    }
 
+    function _postFund(uint256 action) internal {
+        Before memory b = _before;
         // Insurance fund: value residual once penalties in and payouts out are taken out.
         // W1 - W0 = penalty - payouts + fee (reserve shares minted, only if interest accrued in this
         // call) - share of socialised loss (only in a bad-debt call) +- rounding.
@@ -234,7 +244,9 @@ abstract contract ProtocolHandler is HandlerBase {
                 int256(usdc.balanceOf(address(fund))) - int256(ghostFundBalance)
             );
         }
+    }
 
+    function _postLedger(uint256 action) internal {
         // Pool ledger: cash and scaled debt exactly as the flows of this call add up.
         if (pool.cash() != ghostCash) {
             _violation(
@@ -254,7 +266,9 @@ abstract contract ProtocolHandler is HandlerBase {
                 )
             );
         }
+    }
 
+    function _postHealth(uint256 action, uint256[] memory hfBefore) internal {
         // Health: a healthy vault stays healthy through any call that is not a price move, poke or warp.
         for (uint256 i; i < hfBefore.length; ++i) {
             uint256 before = hfBefore[i];
@@ -338,8 +352,9 @@ abstract contract ProtocolHandler is HandlerBase {
             return true;
         } catch (bytes memory err) {
             bytes4 sel = _selector(err);
-            bool guardianBlock = sel == ICircuitBreaker.AssetFrozen.selector ||
-                (sel == ICircuitBreaker.ActionPaused.selector && _isPaused(uint8(0)));
+            bool guardianBlock =
+                sel == ICircuitBreaker.AssetFrozen.selector ||
+                    (sel == ICircuitBreaker.ActionPaused.selector && _isPaused(uint8(0)));
             if (!hasDebt && guardianBlock) {
                 ++ghostGuardedDeposits;
             } else if (_isBreakerError(err)) {
@@ -383,10 +398,11 @@ abstract contract ProtocolHandler is HandlerBase {
         address owner = engine.ownerOf(id);
         uint256 index = pool.currentBorrowIndex();
         uint256 scaledAdded = RiskMath.toScaledUp(amount, index);
-        bool mustSucceed = !_isPaused(uint8(2)) &&
-            amount <= maxBorrow &&
-            amount <= pool.cash() &&
-            RiskMath.toDebtUp(engine.scaledDebtOf(id) + scaledAdded, index) >= engine.minDebt();
+        bool mustSucceed =
+            !_isPaused(uint8(2)) &&
+                amount <= maxBorrow &&
+                amount <= pool.cash() &&
+                RiskMath.toDebtUp(engine.scaledDebtOf(id) + scaledAdded, index) >= engine.minDebt();
         vm.prank(owner);
         try engine.borrow(id, amount, owner) {
             _succeeded(action);
@@ -450,7 +466,8 @@ abstract contract ProtocolHandler is HandlerBase {
             if (address(breaker) != address(0) && breaker.isRiskIncreaseBlocked(asset)) continue;
             (uint256 price, uint256 volatility) = oracle.getPriceAndVolatility(asset);
             uint256 value = RiskMath.valueDown(engine.collateralAmount(id, asset), price, 10 ** c.decimals);
-            uint256 flat = c.initialHaircut + RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
+            uint256 flat =
+                c.initialHaircut + RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
             initialValue += RiskMath.effectiveValueDown(value, flat, c.sizeMultiplier, c.sizeCap, c.marketDepth);
         }
         uint256 debtValue = RiskMath.debtValueUp(
@@ -613,9 +630,8 @@ abstract contract ProtocolHandler is HandlerBase {
             s = auctionHouse.auctionStatus(auctionId);
         }
         uint256 kind = fracSeed % 3;
-        uint256 maxColl = kind == 0
-            ? type(uint256).max
-            : Math.max(1, Math.mulDiv(s.lot, bound(fracSeed >> 2, 1, WAD), WAD));
+        uint256 maxColl =
+            kind == 0 ? type(uint256).max : Math.max(1, Math.mulDiv(s.lot, bound(fracSeed >> 2, 1, WAD), WAD));
         uint256 scaledBefore = auctionHouse.auction(auctionId).scaledDebt;
         uint256 index = pool.currentBorrowIndex();
         vm.prank(TAKER);

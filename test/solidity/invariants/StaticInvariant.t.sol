@@ -18,7 +18,12 @@ contract StaticHandler is BorrowLendHandler {
         _seedVault(0, address(weth), 400_000, 0.95e18);
         _seedVault(1, address(wbtc), 200_000, 0.8e18);
         _seedVault(2, address(link), 100_000, 0.6e18);
-        _deposit(borrowers[0], _seedVault(0, address(link), 30_000, 0), address(weth), _amountForUsd(address(weth), 30_000));
+        _deposit(
+            borrowers[0],
+            _seedVault(0, address(link), 30_000, 0),
+            address(weth),
+            _amountForUsd(address(weth), 30_000)
+        );
         _borrow(borrowers[0], vaults[3], (engine.maxBorrow(vaults[3]) * 9) / 10);
         _seedVault(1, address(weth), 5_000, 0);
         _startGhosts();
