@@ -35,8 +35,9 @@ contract StaticHandler is BorrowLendHandler {
 }
 
 /// @notice The named properties of issue 7 that apply with fixed prices, one `invariant_` each
-/// (runs x depth from hardhat.config.ts: 64 x 32, failOnRevert false; the handler try/catches and
-/// records any revert its bounds rule out). Property 10 (dust auctions) needs liquidations: see
+/// (32 runs per invariant by inline config, depth 32 and failOnRevert false from hardhat.config.ts;
+/// the handler try/catches and records any revert its bounds rule out). Fewer runs than the dynamic
+/// flavour: this one has no liquidation paths to explore, and every call compares all vaults' health. Property 10 (dust auctions) needs liquidations: see
 /// {DynamicInvariantTest}.
 contract StaticInvariantTest is ProtocolProperties {
     StaticHandler internal handler;
@@ -57,51 +58,61 @@ contract StaticInvariantTest is ProtocolProperties {
     }
 
     /// @notice 1. pool assets = cash + total borrowed (with interest) - realised bad debt, exactly.
+    /// hardhat-config: invariant.runs = 32
     function invariant_poolAssetsEqualCashPlusBorrowedMinusBadDebt() public view {
         _assertPoolAssets();
     }
 
     /// @notice 2. sum of vault debts = total debt recorded.
+    /// hardhat-config: invariant.runs = 32
     function invariant_vaultDebtsSumToTotalDebt() public view {
         _assertDebtSums();
     }
 
     /// @notice 3. collateral tokens held = vault collateral + collateral in open auctions.
+    /// hardhat-config: invariant.runs = 32
     function invariant_collateralHeldEqualsPositionsPlusLots() public view {
         _assertCollateralHeld();
     }
 
     /// @notice 4. debt under auction = sum of open tabs <= caps: with fixed prices, none at all.
+    /// hardhat-config: invariant.runs = 32
     function invariant_debtUnderAuctionWithinCaps() public view {
         _assertNothingUnderAuction();
     }
 
     /// @notice 5. only price moves, interest and time turn a healthy vault unhealthy.
+    /// hardhat-config: invariant.runs = 32
     function invariant_onlyMarketAndTimeMakeVaultsUnhealthy() public view {
         _assertHealthyStaysHealthy();
     }
 
     /// @notice 6. a vault that borrowed or withdrew has HF >= 1 under initial haircuts at that moment.
+    /// hardhat-config: invariant.runs = 32
     function invariant_riskIncreaseLeavesInitialHealth() public view {
         _assertInitialHealthAfterRiskIncrease();
     }
 
     /// @notice 7. the share price never decreases except by realised bad debt.
+    /// hardhat-config: invariant.runs = 32
     function invariant_sharePriceOnlyFallsWithBadDebt() public view {
         _assertSharePrice();
     }
 
     /// @notice 8. the insurance fund's balance changes only by its listed flows.
+    /// hardhat-config: invariant.runs = 32
     function invariant_insuranceFundFlows() public view {
         _assertInsuranceFund();
     }
 
     /// @notice 9. repay and deposit never revert because of a breaker or pause.
+    /// hardhat-config: invariant.runs = 32
     function invariant_repayAndDepositNeverBlocked() public view {
         _assertRepayDepositUnblocked();
     }
 
     /// @notice Call summary and strictness: successes <= attempts, bounded calls never reverted.
+    /// hardhat-config: invariant.runs = 32
     function invariant_callSummary() public view {
         _assertCallSummaryAndStrictness();
     }
