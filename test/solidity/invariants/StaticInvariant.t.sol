@@ -37,8 +37,8 @@ contract StaticHandler is BorrowLendHandler {
 /// @notice The named properties of issue 7 that apply with fixed prices, one `invariant_` each
 /// (32 runs per invariant by inline config, depth 32 and failOnRevert false from hardhat.config.ts;
 /// the handler try/catches and records any revert its bounds rule out). Fewer runs than the dynamic
-/// flavour: this one has no liquidation paths to explore, and every call compares all vaults' health. Property 10 (dust auctions) needs liquidations: see
-/// {DynamicInvariantTest}.
+/// flavour: this one has no liquidation paths to explore, and every call compares all vaults' health.
+/// Property 10 (dust auctions) needs liquidations: see {DynamicInvariantTest}.
 contract StaticInvariantTest is ProtocolProperties {
     StaticHandler internal handler;
     uint256 internal fundSeed;
