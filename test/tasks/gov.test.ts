@@ -1,22 +1,19 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
-import { chainMark, ethers, fromOf, loadTaskFixture, networkHelpers, runJson, runTask } from "./helpers.js";
+import {
+  chainMark,
+  ethers,
+  expectFailure,
+  fromOf,
+  loadTaskFixture,
+  networkHelpers,
+  runJson,
+  runTask,
+} from "./helpers.js";
 
 const wad = (x: string) => parseUnits(x, 18);
 const USDC = (x: string) => parseUnits(x, 6);
 const YEAR = 31_536_000n;
-
-async function expectFailure(run: Promise<unknown>, pattern: RegExp): Promise<any> {
-  let error: any;
-  try {
-    await run;
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected a failure matching ${pattern}`).to.be.instanceOf(Error);
-  expect(error.message).to.match(pattern);
-  return error;
-}
 
 describe("tasks: gov (governance)", function () {
   it("sets every risk parameter directly when the role has no delay", async function () {

@@ -1,17 +1,14 @@
 import { expect } from "chai";
-import { chainMark, ethers, fromOf, loadTaskFixture, networkHelpers, runJson, runTask } from "./helpers.js";
-
-async function expectFailure(run: Promise<unknown>, pattern: RegExp): Promise<any> {
-  let error: any;
-  try {
-    await run;
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected a failure matching ${pattern}`).to.be.instanceOf(Error);
-  expect(error.message).to.match(pattern);
-  return error;
-}
+import {
+  chainMark,
+  ethers,
+  expectFailure,
+  fromOf,
+  loadTaskFixture,
+  networkHelpers,
+  runJson,
+  runTask,
+} from "./helpers.js";
 
 const BORROW = 2;
 

@@ -5,6 +5,7 @@
 // (tasks/lib/context.ts): both get the same cached connection, so a task acts on the test's chain.
 // (`network.create()` here would give the test a second, separate chain the tasks never see.)
 // Every task test file uses this module's single fixture, so loadFixture snapshots never interleave.
+import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,4 +77,17 @@ export async function fromOf(address: string): Promise<string> {
   const i = signers.findIndex((x) => x.address === address);
   if (i < 0) throw new Error(`${address} is not a configured signer`);
   return String(i);
+}
+
+/** Awaits `run`, expects it to throw an Error whose message matches `pattern`, and returns the error. */
+export async function expectFailure(run: Promise<unknown>, pattern: RegExp): Promise<any> {
+  let error: any;
+  try {
+    await run;
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `expected a failure matching ${pattern}`).to.be.instanceOf(Error);
+  expect(error.message).to.match(pattern);
+  return error;
 }

@@ -1,21 +1,18 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
-import { chainMark, ethers, fromOf, loadTaskFixture, networkHelpers, runJson, runTask } from "./helpers.js";
+import {
+  chainMark,
+  ethers,
+  expectFailure,
+  fromOf,
+  loadTaskFixture,
+  networkHelpers,
+  runJson,
+  runTask,
+} from "./helpers.js";
 
 const WETH = (x: string) => parseUnits(x, 18);
 const USDC = (x: string) => parseUnits(x, 6);
-
-async function expectFailure(run: Promise<unknown>, pattern: RegExp): Promise<any> {
-  let error: any;
-  try {
-    await run;
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected a failure matching ${pattern}`).to.be.instanceOf(Error);
-  expect(error.message).to.match(pattern);
-  return error;
-}
 
 /**
  * Alice's vault 1: 10 WETH, 23,000 USDC debt; bob's vault 2: 10 WETH, 5,000 USDC. WETH then falls

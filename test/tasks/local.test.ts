@@ -2,19 +2,7 @@ import { expect } from "chai";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseUnits } from "ethers";
-import { chainMark, deploymentFile, ethers, loadTaskFixture, runJson, runTask } from "./helpers.js";
-
-async function expectFailure(run: Promise<unknown>, pattern: RegExp): Promise<any> {
-  let error: any;
-  try {
-    await run;
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected a failure matching ${pattern}`).to.be.instanceOf(Error);
-  expect(error.message).to.match(pattern);
-  return error;
-}
+import { chainMark, deploymentFile, ethers, expectFailure, loadTaskFixture, runJson, runTask } from "./helpers.js";
 
 describe("tasks: local", function () {
   it("local set-price moves a mock feed and the oracle price", async function () {
