@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import type { BaseContract, FunctionFragment, ParamType } from "ethers";
-import { deployFundedSystem, openVault, setPrice, USDC, WETH, type System } from "../helpers/fixtures.js";
+import { deployFundedSystem, openVault, setPrice, USDC, WETH } from "../helpers/fixtures.js";
 import { balances, ledgers, prepareLiquidations } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
