@@ -3,7 +3,6 @@
 // protocol contracts.
 import { expect } from "chai";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract } from "ethers";
 import { USDC, type System } from "../helpers/fixtures.js";
 
 /** Risk config for adversarial collaterals: no size or volatility add-on, so values are exact. */
@@ -52,15 +51,16 @@ export async function listCollateral(ethers: HardhatEthers, s: System, token: st
   return feed;
 }
 
-type Mintable = BaseContract & {
-  mint: (to: string, amount: bigint) => Promise<unknown>;
-  approve: (spender: string, amount: bigint) => Promise<unknown>;
-};
-
 /** Mints `amount` of a MockERC20-derived token to `who` and approves the engine. */
-export async function fundCollateral(s: System, token: Mintable, who: HardhatEthersSigner, amount: bigint) {
-  await token.mint(who.address, amount);
-  await (token.connect(who) as Mintable).approve(await s.engine.getAddress(), 2n ** 256n - 1n);
+export async function fundCollateral(
+  s: System,
+  token: { getAddress: () => Promise<string> },
+  who: HardhatEthersSigner,
+  amount: bigint,
+) {
+  const erc = await s.ethers.getContractAt("MockERC20", await token.getAddress());
+  await erc.mint(who.address, amount);
+  await erc.connect(who).approve(await s.engine.getAddress(), 2n ** 256n - 1n);
 }
 
 /** Base-asset approvals of the auction house for the takers, and 10,000 USDC in the insurance fund. */

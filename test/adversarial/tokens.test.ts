@@ -181,16 +181,18 @@ describe("Adversarial: a collateral that fails on the auction payout strands not
   async function payoutFixture(kind: "ReturnsFalseToken" | "RevertingToken") {
     const s = await deployFundedSystem(ethers);
     await prepareLiquidations(s);
-    const token = await ethers.deployContract(kind);
-    const asset = await token.getAddress();
+    const deployed = await ethers.deployContract(kind);
+    const asset = await deployed.getAddress();
+    const token = deployed;
+    const erc = await ethers.getContractAt("MockERC20", asset);
     const feed = await listCollateral(ethers, s, asset, "100");
-    await fundCollateral(s, token as never, s.alice, 1_000n * WAD);
+    await fundCollateral(s, token, s.alice, 1_000n * WAD);
     const id = await openVault(s, s.alice);
     await s.engine.connect(s.alice).deposit(id, asset, 100n * WAD);
     await s.engine.connect(s.alice).borrow(id, USDC(6_000), s.alice.address);
     await feed.updateAnswer(60n * 10n ** 8n);
     await s.auctionHouse.connect(s.keeper).kick(id, asset, s.keeper.address);
-    return { s, token, asset, id, auctionId: await s.auctionHouse.auctionCount() };
+    return { s, token, erc, asset, id, auctionId: await s.auctionHouse.auctionCount() };
   }
   const returnsFalseFixture = () => payoutFixture("ReturnsFalseToken");
   const revertingFixture = () => payoutFixture("RevertingToken");
@@ -200,11 +202,11 @@ describe("Adversarial: a collateral that fails on the auction payout strands not
     ["reverts", revertingFixture],
   ] as const) {
     it(`a take whose collateral transfer ${label} reverts whole; once the token works the same take settles`, async function () {
-      const { s, token, asset, id, auctionId } = await networkHelpers.loadFixture(fixture);
+      const { s, token, erc, asset, id, auctionId } = await networkHelpers.loadFixture(fixture);
       const engine = await s.engine.getAddress();
       const state = async () => ({
         ...(await ledgers(s, [id], [asset])),
-        ...(await balances(s, [s.usdc, token], [s.bob.address])),
+        ...(await balances(s, [s.usdc, erc], [s.bob.address])),
         lot: (await s.auctionHouse.auction(auctionId)).lot,
       });
       const before = await state();
@@ -236,9 +238,9 @@ describe("Adversarial: a collateral that fails on the auction payout strands not
           false,
         );
       }
-      await expect(take()).to.changeTokenBalance(ethers, token, s.bob, 10n * WAD);
+      await expect(take()).to.changeTokenBalance(ethers, erc, s.bob, 10n * WAD);
       expect((await s.auctionHouse.auction(auctionId)).lot).to.equal(before.lot - 10n * WAD);
-      await expectReconciled(s, token, asset);
+      await expectReconciled(s, erc, asset);
     });
   }
 });
