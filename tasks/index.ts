@@ -5,6 +5,7 @@ import { guardianTasks } from "./guardian.js";
 import { keeperTasks } from "./keeper.js";
 import { localTasks } from "./local.js";
 import { poolTasks } from "./pool.js";
+import { riskTasks } from "./risk.js";
 import { vaultTasks } from "./vault.js";
 
 export const breakwaterTasks = [
@@ -14,4 +15,5 @@ export const breakwaterTasks = [
   ...guardianTasks,
   ...govTasks,
   ...localTasks,
+  ...riskTasks,
 ];
