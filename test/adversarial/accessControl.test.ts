@@ -10,7 +10,7 @@
 // - every contract-gated hook refuses the *other* protocol contracts too (not just a stranger).
 import { expect } from "chai";
 import { artifacts, network } from "hardhat";
-import type { BaseContract, FunctionFragment, ParamType } from "ethers";
+import type { BaseContract, FunctionFragment, Interface, ParamType } from "ethers";
 import { deployFundedSystem, openVault, setPrice, USDC, WETH } from "../helpers/fixtures.js";
 import { prepareLiquidations } from "./helpers.js";
 
@@ -161,7 +161,8 @@ describe("Adversarial: unauthorised callers beyond the governance suite", functi
           return USDC(1);
         });
       const error = ownerOnly.has(fn.name) ? "NotOwner" : "NotOwnerOrManager";
-      const data = s.engine.interface.encodeFunctionData(fn, args(id));
+      const engineInterface = s.engine.interface as unknown as Interface;
+      const data = engineInterface.encodeFunctionData(fn, args(id));
       const to = await s.engine.getAddress();
       // A stranger, and the manager of another vault acting on this one.
       for (const who of [s.stranger, s.bob]) {
@@ -176,7 +177,7 @@ describe("Adversarial: unauthorised callers beyond the governance suite", functi
           .withArgs(id, s.carol.address);
       }
       // Owning `id` gives alice nothing on carol's `other`.
-      await expect(s.alice.sendTransaction({ to, data: s.engine.interface.encodeFunctionData(fn, args(other)) }))
+      await expect(s.alice.sendTransaction({ to, data: engineInterface.encodeFunctionData(fn, args(other)) }))
         .to.be.revertedWithCustomError(s.engine, error)
         .withArgs(other, s.alice.address);
       checked++;
