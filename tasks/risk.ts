@@ -58,6 +58,13 @@ export const riskTasks = [
         name: "concurrency",
         description: "Vault reads (eth_call) in flight at once; lower it for a rate-limited RPC",
         defaultValue: "32",
+      })
+      .addOption({
+        name: "batchSize",
+        description:
+          "On HTTP networks, vault reads per JSON-RPC batch request (falls back to single calls if the RPC " +
+          "refuses batches; 0: single calls)",
+        defaultValue: "100",
       }),
   )
     .setAction(async () => ({ default: (await actions()).report }))

@@ -50,6 +50,7 @@ export interface RiskArgs extends CommonArgs {
   corrMatrix: string;
   saleDiscount: string;
   concurrency: string;
+  batchSize: string;
 }
 
 export const DEFAULT_PATHS = 10_000;
@@ -86,6 +87,7 @@ export interface ParsedOptions {
   corrMatrix: { file: string; assets: string[]; matrix: number[][] } | undefined;
   saleDiscount: number;
   concurrency: number;
+  batchSize: number;
 }
 
 const DECIMAL = /^-?\d+(\.\d+)?$|^-?\.\d+$/;
@@ -149,7 +151,8 @@ export function parseRiskOptions(args: Partial<RiskArgs>): ParsedOptions {
     throw new TaskError(`--sale-discount ${args.saleDiscount} is outside [0, 1)`);
   }
   const concurrency = parseCount(args.concurrency || "32", "--concurrency", 1, 256);
-  return { paths, seed, horizonDays, vols, corr, corrMatrix, saleDiscount, concurrency };
+  const batchSize = parseCount(args.batchSize || "100", "--batch-size", 0, 10_000);
+  return { paths, seed, horizonDays, vols, corr, corrMatrix, saleDiscount, concurrency, batchSize };
 }
 
 /** `{ "assets": ["WETH", ...], "matrix": [[1, 0.8, ...], ...] }`, checked for shape here, for PD later. */
@@ -275,25 +278,104 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
-async function readVaults(ctx: TaskContext, blockTag: number, concurrency: number) {
+/** Result of one eth_call: the return data, or the error (with its revert data when there is one). */
+export type CallResult = { ok: true; data: string } | { ok: false; error: unknown };
+
+/** Executes eth_calls to one contract at one block, in input order. */
+export type CallMany = (to: string, datas: string[], blockTag: number) => Promise<CallResult[]>;
+
+/** One eth_call per vault through the connection's provider, `concurrency` in flight. */
+export function providerCaller(ctx: TaskContext, concurrency: number): CallMany {
+  return (to, datas, blockTag) =>
+    mapLimit(datas, concurrency, async (data): Promise<CallResult> => {
+      try {
+        return { ok: true, data: await ctx.ethers.provider.call({ to, data, blockTag }) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+}
+
+/** The server did not answer a JSON-RPC batch as one (some RPC providers refuse batches). */
+export class BatchUnsupported extends Error {}
+
+/**
+ * JSON-RPC batches over HTTP: `batchSize` eth_calls per POST, `concurrency` POSTs in flight. Throws
+ * BatchUnsupported when the server answers a batch with anything but one response per request.
+ */
+export function httpBatchCaller(
+  url: string,
+  headers: Record<string, string>,
+  batchSize: number,
+  concurrency: number,
+): CallMany {
+  return async (to, datas, blockTag) => {
+    const chunks: number[] = [];
+    for (let i = 0; i < datas.length; i += batchSize) chunks.push(i);
+    const block = "0x" + blockTag.toString(16);
+    const parts = await mapLimit(chunks, concurrency, async (first) => {
+      const body = datas
+        .slice(first, first + batchSize)
+        .map((data, k) => ({ jsonrpc: "2.0", id: first + k, method: "eth_call", params: [{ to, data }, block] }));
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(body),
+        });
+      } catch (e) {
+        throw new BatchUnsupported(`batch request failed: ${(e as Error).message}`);
+      }
+      if (!response.ok) throw new BatchUnsupported(`batch request answered HTTP ${response.status}`);
+      const answer = (await response.json().catch(() => undefined)) as
+        { id: number; result?: string; error?: { code: number; message: string; data?: unknown } }[] | undefined;
+      if (!Array.isArray(answer) || answer.length !== body.length) {
+        throw new BatchUnsupported("the server did not answer the JSON-RPC batch with one response per call");
+      }
+      const byId = new Map(answer.map((a) => [a.id, a]));
+      return body.map((req): CallResult => {
+        const a = byId.get(req.id);
+        if (a === undefined) throw new BatchUnsupported(`no response to batched call ${req.id}`);
+        if (typeof a.result === "string") return { ok: true, data: a.result };
+        return { ok: false, error: a.error ?? { message: "empty response" } };
+      });
+    });
+    return parts.flat();
+  };
+}
+
+/**
+ * Every vault's health breakdown at `blockTag` (the engine's single health computation: debt, prices,
+ * values, effective haircuts), through `callMany`. Vaults whose breakdown reverts (an unusable oracle
+ * price) are returned in `unpriced` with the decoded reason.
+ */
+export async function readVaults(ctx: TaskContext, blockTag: number, callMany: CallMany) {
   const { engine } = ctx.bw;
   const count = await readCall(ctx, "vault count", () => engine.vaultCount({ blockTag }));
   const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+  const to = await engine.getAddress();
+  const results = await callMany(
+    to,
+    ids.map((id) => engine.interface.encodeFunctionData("healthBreakdown", [id])),
+    blockTag,
+  );
   const unpriced: { vault: bigint; reason: string }[] = [];
-  const reads = await mapLimit(ids, concurrency, async (id): Promise<VaultRead | undefined> => {
-    let h;
-    try {
-      h = await engine.healthBreakdown(id, { blockTag });
-    } catch (e) {
-      const decoded = decoderOf(ctx).decode(e);
+  const vaults: VaultRead[] = [];
+  results.forEach((r, k) => {
+    const id = ids[k];
+    if (!r.ok) {
+      const decoded = decoderOf(ctx).decode(r.error);
+      const message = (r.error as { message?: unknown }).message;
       unpriced.push({
         vault: id,
-        reason: decoded === undefined ? String((e as Error).message).split("\n")[0] : describe(decoded),
+        reason: decoded === undefined ? String(message ?? r.error).split("\n")[0] : describe(decoded),
       });
-      return undefined;
+      return;
     }
+    const h = engine.interface.decodeFunctionResult("healthBreakdown", r.data)[0];
     let collateralValue = 0n;
-    const positions = h.assets.map((a) => {
+    const positions = (h.assets as IVaultEngineAssetHealth[]).map((a) => {
       collateralValue += a.value;
       return {
         asset: a.asset,
@@ -303,17 +385,41 @@ async function readVaults(ctx: TaskContext, blockTag: number, concurrency: numbe
         maintenanceValue: a.maintenanceValue,
       };
     });
-    return {
+    vaults.push({
       id,
       debt: h.debt,
       debtValue: h.debtValue,
       maintenanceValue: h.maintenanceValue,
       collateralValue,
       positions,
-    };
+    });
   });
-  unpriced.sort((a, b) => (a.vault < b.vault ? -1 : 1));
-  return { count, vaults: reads.filter((r): r is VaultRead => r !== undefined), unpriced };
+  return { count, vaults, unpriced };
+}
+
+interface IVaultEngineAssetHealth {
+  asset: string;
+  amount: bigint;
+  value: bigint;
+  volatilityAddOn: bigint;
+  maintenanceValue: bigint;
+}
+
+/** Batches over HTTP networks when `batchSize` > 0 (falling back to single calls if refused), else single calls. */
+async function readAllVaults(ctx: TaskContext, blockTag: number, options: ParsedOptions) {
+  const single = providerCaller(ctx, options.concurrency);
+  const config = (await ctx.hre.network.getOrCreate()).networkConfig;
+  if (options.batchSize > 0 && config.type === "http") {
+    const url = await config.url.getUrl();
+    const batched = httpBatchCaller(url, config.httpHeaders ?? {}, options.batchSize, Math.min(options.concurrency, 4));
+    try {
+      return { ...(await readVaults(ctx, blockTag, batched)), transport: `JSON-RPC batches of ${options.batchSize}` };
+    } catch (e) {
+      if (!(e instanceof BatchUnsupported)) throw e;
+      return { ...(await readVaults(ctx, blockTag, single)), transport: `single eth_calls (${e.message})` };
+    }
+  }
+  return { ...(await readVaults(ctx, blockTag, single)), transport: "single eth_calls" };
 }
 
 // ------------------------------------------------------------------ report
@@ -361,7 +467,7 @@ export async function report(args: RiskArgs, hre: HardhatRuntimeEnvironment) {
     prices.push(failure === 0n ? price : 0n);
     configs.push(await readCall(ctx, `${a.symbol} config`, () => engine.collateralConfig(a.address, { blockTag })));
   }
-  const { count, vaults, unpriced } = await readVaults(ctx, blockTag, options.concurrency);
+  const { count, vaults, unpriced, transport } = await readAllVaults(ctx, blockTag, options);
   const readMs = Date.now() - started;
 
   // Exact totals.
@@ -598,7 +704,7 @@ export async function report(args: RiskArgs, hre: HardhatRuntimeEnvironment) {
       list: below,
     },
     monteCarlo: { paths: options.paths, badDebt, shortfall },
-    timing: { readMs, simulateMs },
+    timing: { readMs, simulateMs, transport },
   };
 
   return emit(args.json, result, (r) => render(r, record));
@@ -679,7 +785,7 @@ function render(
         debt99: number;
       };
     };
-    timing: { readMs: number; simulateMs: number };
+    timing: { readMs: number; simulateMs: number; transport: string };
   },
   record: DeploymentRecord,
 ): string {
@@ -843,7 +949,10 @@ function render(
     renderKeyValues([
       ["P(bad debt > 0)", pct(bd.probability, 2)],
       ["VaR / ES", "q-quantile of the path losses / mean of the losses at or beyond it"],
-      ["time", `read ${(r.timing.readMs / 1000).toFixed(2)} s, simulate ${(r.timing.simulateMs / 1000).toFixed(2)} s`],
+      [
+        "time",
+        `read ${(r.timing.readMs / 1000).toFixed(2)} s (${r.timing.transport}), simulate ${(r.timing.simulateMs / 1000).toFixed(2)} s`,
+      ],
     ]),
   );
   return parts.join("\n");

@@ -3,8 +3,22 @@ import { parseUnits } from "ethers";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import hre from "hardhat";
-import { chainMark, deploymentFile, ethers, expectFailure, loadTaskFixture, runJson, runTask } from "./helpers.js";
+import { BatchUnsupported, httpBatchCaller, providerCaller, readVaults } from "../../tasks/actions/risk.js";
+import { loadContext } from "../../tasks/lib/context.js";
+import {
+  chainMark,
+  connection,
+  deploymentFile,
+  ethers,
+  expectFailure,
+  loadTaskFixture,
+  networkHelpers,
+  runJson,
+  runTask,
+} from "./helpers.js";
 
 /** |actual - expected| <= tolerance (chai's closeTo is taken over by the bigint matchers when Hardhat's plugins load). */
 function expectNear(actual: number, expected: number, tolerance: number) {
@@ -259,6 +273,84 @@ describe("tasks: risk report", function () {
     }
     await expectFailure(runTask(REPORT, { deployment: foreign }), /is for chain 999/);
     expect(await chainMark()).to.equal(mark);
+  });
+
+  it("reads vaults through JSON-RPC batches exactly as through single calls; a refused batch is reported", async function () {
+    const { s } = await book();
+    // A JSON-RPC server in front of the in-process chain: answers batches (arrays) call by call.
+    let batches = 0;
+    let refuse = false;
+    const server: Server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", async () => {
+        const parsed = JSON.parse(body);
+        if (refuse || !Array.isArray(parsed)) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch not allowed" } }));
+          return;
+        }
+        batches++;
+        const answers = await Promise.all(
+          parsed.map(async (r: { id: number; method: string; params: unknown[] }) => {
+            try {
+              return { jsonrpc: "2.0", id: r.id, result: await connection.provider.request(r) };
+            } catch (e) {
+              const err = e as { code?: number; message: string; data?: unknown };
+              return { jsonrpc: "2.0", id: r.id, error: { code: err.code ?? 3, message: err.message, data: err.data } };
+            }
+          }),
+        );
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(answers.reverse())); // out of order on purpose: matched by id
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ctx = await loadContext(hre, { deployment: deploymentFile });
+      const block = await ethers.provider.getBlockNumber();
+      const single = await readVaults(ctx, block, providerCaller(ctx, 4));
+      const batched = await readVaults(ctx, block, httpBatchCaller(url, {}, 3, 2));
+      expect(batches).to.equal(2); // 4 vaults in batches of 3
+      expect(batched).to.deep.equal(single);
+      expect(single.vaults.map((v) => v.id)).to.deep.equal([1n, 2n, 3n, 4n]);
+      expect(single.vaults[0].debt).to.equal(
+        await ethers.provider
+          .call({ to: ctx.record.contracts.engine, data: ctx.bw.engine.interface.encodeFunctionData("debtOf", [1n]) })
+          .then(BigInt),
+      );
+      // A stale WETH feed: the WETH vaults cannot be priced and are reported, decoded, by both transports.
+      await networkHelpers.time.increase(2 * 86400);
+      for (const [symbol, usd] of [
+        ["USDC", 1],
+        ["WBTC", 60000],
+        ["LINK", 15],
+      ] as const) {
+        await s.setPrice(symbol, usd);
+      }
+      const now = await ethers.provider.getBlockNumber();
+      const ctx2 = await loadContext(hre, { deployment: deploymentFile });
+      const stale = await readVaults(ctx2, now, providerCaller(ctx2, 4));
+      expect(stale.unpriced.map((u) => u.vault)).to.deep.equal([1n, 4n]);
+      expect(stale.unpriced[0].reason).to.match(/^OracleFailed\(asset: 0x[0-9a-fA-F]{40}, reason: /);
+      expect(await readVaults(ctx2, now, httpBatchCaller(url, {}, 3, 2))).to.deep.equal(stale);
+      const out = await runJson(REPORT, { paths: "200" });
+      expect(out.totals.unpriced.map((u: { vault: string }) => u.vault)).to.deep.equal(["1", "4"]);
+      expect(out.totals.vaultsWithDebt).to.equal(2);
+      expect(BigInt(out.totals.debt)).to.equal((await s.engine.debtOf(2n)) + (await s.engine.debtOf(3n)));
+
+      refuse = true;
+      let error: unknown;
+      try {
+        await readVaults(ctx2, now, httpBatchCaller(url, {}, 3, 2));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(BatchUnsupported);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("documents every option in --help", async function () {
