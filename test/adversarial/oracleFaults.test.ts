@@ -399,4 +399,57 @@ describe("Adversarial: oracle faults at every call site", function () {
       });
     });
   }
+  describe("a stale base-asset (USDC) feed", function () {
+    async function staleBaseFixture() {
+      const f = await faultFixture();
+      const t = (await now()) - 86_401n;
+      await f.s.feeds.USDC.updateRoundData(99n, 10n ** 8n, t, t);
+      return f;
+    }
+
+    it("every call site valuing debt reverts OracleFailed(USDC, Stale); collateral-only reads still work", async function () {
+      const f = await networkHelpers.loadFixture(staleBaseFixture);
+      const { s, weth, usdc, ids } = f;
+      const before = await ledgers(s, Object.values(ids), [weth, f.link]);
+      for (const site of priceReadingSites(f)) {
+        if (site.name === "oracle.poke") continue;
+        try {
+          await expect(site.call()).to.be.revertedWithCustomError(s.oracle, "OracleFailed").withArgs(usdc, F.Stale);
+        } catch (e) {
+          throw new Error(`${site.name}: ${(e as Error).message}`);
+        }
+      }
+      expect(await ledgers(s, Object.values(ids), [weth, f.link])).to.deep.equal(before);
+      // The WETH price itself is fine: the tracker and a debt-free vault's health do not need the base price.
+      await expect(s.oracle.connect(s.keeper).poke(weth)).to.emit(s.oracle, "Poked");
+      expect(await s.engine.healthFactor(ids.free)).to.equal(ethers.MaxUint256);
+      expect((await s.engine.healthBreakdown(ids.free)).assets[0].price).to.equal(2600n * WAD);
+      // Max borrow converts borrowing power into base units, so it needs the base price even without debt.
+      await expect(s.engine.maxBorrow(ids.free))
+        .to.be.revertedWithCustomError(s.oracle, "OracleFailed")
+        .withArgs(usdc, F.Stale);
+      await expect(s.lens.vaultSummary(ids.free))
+        .to.be.revertedWithCustomError(s.oracle, "OracleFailed")
+        .withArgs(usdc, F.Stale);
+    });
+
+    it("repay, deposit, take, bad-debt realisation and lender flows still work", async function () {
+      const f = await networkHelpers.loadFixture(staleBaseFixture);
+      const { s, weth, ids } = f;
+      await expect(s.engine.connect(s.alice).repay(ids.healthy, USDC(1_000))).to.emit(s.engine, "Repaid");
+      await expect(s.engine.connect(s.alice).deposit(ids.healthy, weth, WETH(1))).to.emit(
+        s.engine,
+        "CollateralDeposited",
+      );
+      await expect(
+        s.auctionHouse.connect(s.bob).take(f.takeId, WETH(1), ethers.MaxUint256, s.bob.address, "0x"),
+      ).to.emit(s.auctionHouse, "AuctionTaken");
+      await expect(s.engine.connect(s.stranger).realiseBadDebt(ids.badDebtVault)).to.emit(s.engine, "BadDebtRealised");
+      await expect(s.pool.connect(s.carol).deposit(USDC(1_000), s.carol.address)).to.emit(s.pool, "Deposit");
+      await expect(s.engine.connect(s.stranger).withdraw(ids.free, weth, WETH(1), s.stranger.address)).to.emit(
+        s.engine,
+        "CollateralWithdrawn",
+      );
+    });
+  });
 });
