@@ -322,9 +322,9 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * (function, argument, value) combinations known to panic: contract defects reported in the
- * adversarial-inputs report (reproduced in test/adversarial/DEFECTS.pending.test.ts). Remove an
- * entry once its contract is fixed; the sweep then guards it.
+ * (function, argument, value) combinations known to panic: contract defects D1-D5 of the
+ * adversarial-inputs report on issue 7 (awaiting contract fixes). Remove an entry once its contract
+ * is fixed; the sweep then guards it.
  */
 const KNOWN_PANICS: string[] = [
   // D1: `(held + amount).toUint128()` adds before the cast: 0x11 instead of SafeCastOverflowedUintDowncast.
