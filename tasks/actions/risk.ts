@@ -5,8 +5,9 @@
 //
 // Every option is validated, and checked against the deployment file, before the first chain call.
 import { readFileSync } from "node:fs";
+import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, ZeroAddress, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { readDeployment, type DeploymentRecord, type TokenInfo } from "../../deploy/breakwater.js";
+import { readDeployment, type Breakwater, type DeploymentRecord, type TokenInfo } from "../../deploy/breakwater.js";
 import {
   formatHealthFactor,
   formatInteger,
@@ -17,7 +18,7 @@ import {
   SEPARATOR,
   WAD,
 } from "../../scripts/lib/format.js";
-import { describe } from "../../scripts/lib/errors.js";
+import { breakwaterDecoder, describe, type ErrorDecoder } from "../../scripts/lib/errors.js";
 import {
   checkCorrelation,
   correlatedShocks,
@@ -34,10 +35,9 @@ import {
   type BookVault,
   type HaircutCurve,
 } from "../../scripts/lib/risk.js";
-import { loadContext, resolveDeploymentFile, type CommonArgs, type TaskContext } from "../lib/context.js";
-import { TaskError } from "../lib/errors.js";
+import { resolveDeploymentFile, type CommonArgs } from "../lib/context.js";
+import { explain, TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
-import { decoderOf, readCall } from "../lib/tx.js";
 
 // ------------------------------------------------------------------ options
 
@@ -252,6 +252,125 @@ export function shockModel(o: ParsedOptions, record: DeploymentRecord): ShockMod
   return { assets, vols, volSource, correlation, correlationSource, chol };
 }
 
+// ------------------------------------------------------------------ read-only connection
+
+/**
+ * What the report reads through. Unlike the other tasks' context (tasks/lib/context.ts) it has no
+ * signer: the report only reads, so it runs where no account key is configured (e.g. Sepolia with
+ * only SEPOLIA_RPC_URL). On an HTTP network it talks to the RPC URL through a plain ethers
+ * JsonRpcProvider, because Hardhat's provider resolves the configured account keys on its first
+ * request; in-process it uses the connection's provider. Every eth_call carries `from: 0x0`, so no
+ * sender account is looked up either.
+ */
+export interface ReadContext {
+  hre: HardhatRuntimeEnvironment;
+  provider: Provider;
+  /** How vault reads are sent: JSON-RPC batches to this URL (HTTP networks), else single calls. */
+  rpc?: { url: string; headers: Record<string, string> };
+  networkName: string;
+  deploymentFile: string;
+  record: DeploymentRecord;
+  engine: Breakwater["engine"];
+  oracle: Breakwater["oracle"];
+  decoder: ErrorDecoder;
+}
+
+/** The deployment record for `--deployment` (or $BREAKWATER_DEPLOYMENT, or the network's file): no chain call. */
+export async function loadRecord(hre: HardhatRuntimeEnvironment, deployment: string) {
+  const connection = await hre.network.getOrCreate();
+  const deploymentFile = resolveDeploymentFile(deployment, connection.networkName);
+  try {
+    return { connection, deploymentFile, record: readDeployment(connection.networkName, deploymentFile) };
+  } catch (e) {
+    throw new TaskError((e as Error).message);
+  }
+}
+
+/** Checks the record against the chain (as loadContext does) and connects read-only contracts. */
+export async function connectReadOnly(
+  hre: HardhatRuntimeEnvironment,
+  loaded: Awaited<ReturnType<typeof loadRecord>>,
+  rpcOverride?: ReadContext["rpc"],
+): Promise<ReadContext> {
+  const { connection, deploymentFile, record } = loaded;
+  const config = connection.networkConfig;
+  let provider: Provider = connection.ethers.provider;
+  let rpc: ReadContext["rpc"];
+  if (rpcOverride !== undefined || config.type === "http") {
+    rpc = rpcOverride ?? {
+      url: await (config as { url: { getUrl(): Promise<string> } }).url.getUrl(),
+      headers: (config as { httpHeaders?: Record<string, string> }).httpHeaders ?? {},
+    };
+    const request = new FetchRequest(rpc.url);
+    for (const [k, v] of Object.entries(rpc.headers)) request.setHeader(k, v);
+    // The chain id first, with a clear error (an unreachable URL would otherwise make ethers retry forever).
+    let answer: { result?: string; error?: { message: string } };
+    try {
+      const response = await fetch(rpc.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...rpc.headers },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      answer = (await response.json()) as typeof answer;
+    } catch (e) {
+      throw new TaskError(`cannot reach the RPC of network ${connection.networkName}: ${(e as Error).message}`);
+    }
+    if (typeof answer.result !== "string") {
+      throw new TaskError(
+        `the RPC of network ${connection.networkName} answered eth_chainId with ${answer.error?.message}`,
+      );
+    }
+    const network = Network.from(BigInt(answer.result));
+    provider = new JsonRpcProvider(request, network, { staticNetwork: network, batchMaxCount: 1 });
+  }
+  const chainId = (await provider.getNetwork()).chainId.toString();
+  if (record.chainId !== chainId) {
+    throw new TaskError(`deployment ${deploymentFile} is for chain ${record.chainId}, connected to chain ${chainId}`);
+  }
+  if ((await provider.getCode(record.contracts.engine)) === "0x") {
+    throw new TaskError(
+      `no contract at the recorded engine address ${record.contracts.engine} on ${connection.networkName}: ` +
+        `the deployment ${deploymentFile} is not on this chain (restarted node?); deploy again`,
+    );
+  }
+  const abi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi;
+  const iface = async (name: string) => ({ interface: new Interface(await abi(name)) });
+  const engine = new Contract(record.contracts.engine, await abi("VaultEngine"), provider);
+  const oracle = new Contract(record.contracts.oracle, await abi("BreakwaterOracle"), provider);
+  const decoder = breakwaterDecoder({
+    accessManager: await iface("AccessManager"),
+    oracle,
+    rateModel: await iface("KinkedRateModel"),
+    pool: await iface("LendingPool"),
+    insuranceFund: await iface("InsuranceFund"),
+    engine,
+    lens: await iface("VaultLens"),
+    auctionHouse: await iface("AuctionHouse"),
+    circuitBreaker: await iface("CircuitBreaker"),
+    baseToken: await iface("MockERC20"),
+  });
+  return {
+    hre,
+    provider,
+    rpc,
+    networkName: connection.networkName,
+    deploymentFile,
+    record,
+    engine: engine as unknown as Breakwater["engine"],
+    oracle: oracle as unknown as Breakwater["oracle"],
+    decoder,
+  };
+}
+
+/** A view call; a revert becomes a ChainError with the decoded custom error. */
+async function readCall<T>(ctx: ReadContext, label: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw explain(ctx.decoder, e, label);
+  }
+}
+
 // ------------------------------------------------------------------ reading the chain
 
 /** One vault as read from the engine, exact. */
@@ -285,11 +404,11 @@ export type CallResult = { ok: true; data: string } | { ok: false; error: unknow
 export type CallMany = (to: string, datas: string[], blockTag: number) => Promise<CallResult[]>;
 
 /** One eth_call per vault through the connection's provider, `concurrency` in flight. */
-export function providerCaller(ctx: TaskContext, concurrency: number): CallMany {
+export function providerCaller(ctx: ReadContext, concurrency: number): CallMany {
   return (to, datas, blockTag) =>
     mapLimit(datas, concurrency, async (data): Promise<CallResult> => {
       try {
-        return { ok: true, data: await ctx.ethers.provider.call({ to, data, blockTag }) };
+        return { ok: true, data: await ctx.provider.call({ to, data, blockTag, from: ZeroAddress }) };
       } catch (error) {
         return { ok: false, error };
       }
@@ -350,9 +469,9 @@ export function httpBatchCaller(
  * values, effective haircuts), through `callMany`. Vaults whose breakdown reverts (an unusable oracle
  * price) are returned in `unpriced` with the decoded reason.
  */
-export async function readVaults(ctx: TaskContext, blockTag: number, callMany: CallMany) {
-  const { engine } = ctx.bw;
-  const count = await readCall(ctx, "vault count", () => engine.vaultCount({ blockTag }));
+export async function readVaults(ctx: ReadContext, blockTag: number, callMany: CallMany) {
+  const { engine } = ctx;
+  const count = await readCall(ctx, "vault count", () => engine.vaultCount({ blockTag, from: ZeroAddress }));
   const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
   const to = await engine.getAddress();
   const results = await callMany(
@@ -365,7 +484,7 @@ export async function readVaults(ctx: TaskContext, blockTag: number, callMany: C
   results.forEach((r, k) => {
     const id = ids[k];
     if (!r.ok) {
-      const decoded = decoderOf(ctx).decode(r.error);
+      const decoded = ctx.decoder.decode(r.error);
       const message = (r.error as { message?: unknown }).message;
       unpriced.push({
         vault: id,
@@ -406,12 +525,10 @@ interface IVaultEngineAssetHealth {
 }
 
 /** Batches over HTTP networks when `batchSize` > 0 (falling back to single calls if refused), else single calls. */
-async function readAllVaults(ctx: TaskContext, blockTag: number, options: ParsedOptions) {
+async function readAllVaults(ctx: ReadContext, blockTag: number, options: ParsedOptions) {
   const single = providerCaller(ctx, options.concurrency);
-  const config = (await ctx.hre.network.getOrCreate()).networkConfig;
-  if (options.batchSize > 0 && config.type === "http") {
-    const url = await config.url.getUrl();
-    const batched = httpBatchCaller(url, config.httpHeaders ?? {}, options.batchSize, Math.min(options.concurrency, 4));
+  if (options.batchSize > 0 && ctx.rpc !== undefined) {
+    const batched = httpBatchCaller(ctx.rpc.url, ctx.rpc.headers, options.batchSize, Math.min(options.concurrency, 4));
     try {
       return { ...(await readVaults(ctx, blockTag, batched)), transport: `JSON-RPC batches of ${options.batchSize}` };
     } catch (e) {
@@ -438,36 +555,45 @@ function bucketLabel(min: number | null, max: number | null, format: (x: number)
 const pct = (x: number, places = 1) => `${(x * 100).toFixed(places)}%`;
 const round = (x: number, places: number) => Number(x.toFixed(places));
 
+/** Everything the report needs from the chain, at one block. */
+async function readChain(ctx: ReadContext, model: ShockModel, options: ParsedOptions) {
+  try {
+    const block = await ctx.provider.getBlock("latest");
+    const blockTag = block!.number;
+    const { engine, oracle } = ctx;
+    const at = { blockTag, from: ZeroAddress };
+    const base = ctx.record.baseAsset;
+    const basePrice = await readCall(ctx, `${base.symbol} price`, () => oracle.getPrice(base.address, at));
+    const prices: bigint[] = [];
+    const configs: Awaited<ReturnType<typeof engine.collateralConfig>>[] = [];
+    for (const a of model.assets) {
+      const [price, failure] = await readCall(ctx, `${a.symbol} price`, () => oracle.tryGetPrice(a.address, at));
+      prices.push(failure === 0n ? price : 0n);
+      configs.push(await readCall(ctx, `${a.symbol} config`, () => engine.collateralConfig(a.address, at)));
+    }
+    const { count, vaults, unpriced, transport } = await readAllVaults(ctx, blockTag, options);
+    return { block: block!, basePrice, prices, configs, count, vaults, unpriced, transport };
+  } finally {
+    if (ctx.provider instanceof JsonRpcProvider) ctx.provider.destroy();
+  }
+}
+
 export async function report(args: RiskArgs, hre: HardhatRuntimeEnvironment) {
   const options = parseRiskOptions(args);
   // Resolve the deployment file and check the options against it before any chain call.
-  const connection = await hre.network.getOrCreate();
-  const file = resolveDeploymentFile(args.deployment ?? "", connection.networkName);
-  let record: DeploymentRecord;
-  try {
-    record = readDeployment(connection.networkName, file);
-  } catch (e) {
-    throw new TaskError((e as Error).message);
-  }
-  const model = shockModel(options, record);
+  const loaded = await loadRecord(hre, args.deployment ?? "");
+  const model = shockModel(options, loaded.record);
+  const record = loaded.record;
 
-  const ctx = await loadContext(hre, args);
+  const ctx = await connectReadOnly(hre, loaded);
   const started = Date.now();
-  const block = await ctx.ethers.provider.getBlock("latest");
-  const blockTag = block!.number;
-  const { engine, oracle } = ctx.bw;
+  const { block, basePrice, prices, configs, count, vaults, unpriced, transport } = await readChain(
+    ctx,
+    model,
+    options,
+  );
+  const blockTag = block.number;
   const base = ctx.record.baseAsset;
-  const basePrice = await readCall(ctx, `${base.symbol} price`, () => oracle.getPrice(base.address, { blockTag }));
-  const prices: bigint[] = [];
-  const configs: Awaited<ReturnType<typeof engine.collateralConfig>>[] = [];
-  for (const a of model.assets) {
-    const [price, failure] = await readCall(ctx, `${a.symbol} price`, () =>
-      oracle.tryGetPrice(a.address, { blockTag }),
-    );
-    prices.push(failure === 0n ? price : 0n);
-    configs.push(await readCall(ctx, `${a.symbol} config`, () => engine.collateralConfig(a.address, { blockTag })));
-  }
-  const { count, vaults, unpriced, transport } = await readAllVaults(ctx, blockTag, options);
   const readMs = Date.now() - started;
 
   // Exact totals.

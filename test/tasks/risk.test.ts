@@ -6,8 +6,14 @@ import path from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import hre from "hardhat";
-import { BatchUnsupported, httpBatchCaller, providerCaller, readVaults } from "../../tasks/actions/risk.js";
-import { loadContext } from "../../tasks/lib/context.js";
+import {
+  BatchUnsupported,
+  connectReadOnly,
+  httpBatchCaller,
+  loadRecord,
+  providerCaller,
+  readVaults,
+} from "../../tasks/actions/risk.js";
 import {
   chainMark,
   connection,
@@ -285,7 +291,23 @@ describe("tasks: risk report", function () {
       req.on("data", (c) => (body += c));
       req.on("end", async () => {
         const parsed = JSON.parse(body);
-        if (refuse || !Array.isArray(parsed)) {
+        if (!Array.isArray(parsed)) {
+          const r = parsed as { id: number; method: string; params: unknown[] };
+          let answer;
+          try {
+            answer = { jsonrpc: "2.0", id: r.id, result: await connection.provider.request(r) };
+          } catch (e) {
+            answer = {
+              jsonrpc: "2.0",
+              id: r.id,
+              error: { code: 3, message: (e as Error).message, data: (e as { data?: unknown }).data },
+            };
+          }
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(answer));
+          return;
+        }
+        if (refuse) {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch not allowed" } }));
           return;
@@ -308,16 +330,22 @@ describe("tasks: risk report", function () {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const ctx = await loadContext(hre, { deployment: deploymentFile });
+      const ctx = await connectReadOnly(hre, await loadRecord(hre, deploymentFile));
       const block = await ethers.provider.getBlockNumber();
       const single = await readVaults(ctx, block, providerCaller(ctx, 4));
       const batched = await readVaults(ctx, block, httpBatchCaller(url, {}, 3, 2));
       expect(batches).to.equal(2); // 4 vaults in batches of 3
       expect(batched).to.deep.equal(single);
+      // The read-only context over plain JSON-RPC (what an HTTP network such as Sepolia uses: no
+      // Hardhat provider, so no account keys needed): same figures, single calls and batches.
+      const overHttp = await connectReadOnly(hre, await loadRecord(hre, deploymentFile), { url, headers: {} });
+      expect(overHttp.provider).to.not.equal(ctx.provider);
+      expect(await readVaults(overHttp, block, providerCaller(overHttp, 4))).to.deep.equal(single);
+      expect(await readVaults(overHttp, block, httpBatchCaller(overHttp.rpc!.url, {}, 100, 1))).to.deep.equal(single);
       expect(single.vaults.map((v) => v.id)).to.deep.equal([1n, 2n, 3n, 4n]);
       expect(single.vaults[0].debt).to.equal(
         await ethers.provider
-          .call({ to: ctx.record.contracts.engine, data: ctx.bw.engine.interface.encodeFunctionData("debtOf", [1n]) })
+          .call({ to: ctx.record.contracts.engine, data: ctx.engine.interface.encodeFunctionData("debtOf", [1n]) })
           .then(BigInt),
       );
       // A stale WETH feed: the WETH vaults cannot be priced and are reported, decoded, by both transports.
@@ -330,7 +358,7 @@ describe("tasks: risk report", function () {
         await s.setPrice(symbol, usd);
       }
       const now = await ethers.provider.getBlockNumber();
-      const ctx2 = await loadContext(hre, { deployment: deploymentFile });
+      const ctx2 = ctx;
       const stale = await readVaults(ctx2, now, providerCaller(ctx2, 4));
       expect(stale.unpriced.map((u) => u.vault)).to.deep.equal([1n, 4n]);
       expect(stale.unpriced[0].reason).to.match(/^OracleFailed\(asset: 0x[0-9a-fA-F]{40}, reason: /);
