@@ -245,6 +245,52 @@ describe("Adversarial: a collateral that fails on the auction payout strands not
   }
 });
 
+describe("Adversarial: a fee switched on after listing", function () {
+  async function switchedFeeFixture() {
+    const s = await deployFundedSystem(ethers);
+    await prepareLiquidations(s);
+    const token = await ethers.deployContract("SwitchableFeeToken");
+    const asset = await token.getAddress();
+    const feed = await listCollateral(ethers, s, asset, "100");
+    await fundCollateral(s, token, s.alice, 1_000n * WAD);
+    const id = await openVault(s, s.alice);
+    await s.engine.connect(s.alice).deposit(id, asset, 100n * WAD);
+    await s.engine.connect(s.alice).borrow(id, USDC(5_000), s.alice.address);
+    await token.setFeeBps(100n); // 1% from now on
+    return { s, token, asset, feed, id };
+  }
+
+  it("new deposits are rejected (TransferAmountMismatch); withdrawals debit exactly what left the engine", async function () {
+    const { s, token, asset, id } = await networkHelpers.loadFixture(switchedFeeFixture);
+    await expect(s.engine.connect(s.alice).deposit(id, asset, 10n * WAD))
+      .to.be.revertedWithCustomError(s.engine, "TransferAmountMismatch")
+      .withArgs(asset, 10n * WAD, (99n * WAD) / 10n);
+    expect(await s.engine.collateralAmount(id, asset)).to.equal(100n * WAD);
+    // The receiver bears the fee; the engine's custody still equals the positions.
+    await expect(s.engine.connect(s.alice).withdraw(id, asset, 10n * WAD, s.alice.address)).to.changeTokenBalances(
+      ethers,
+      token,
+      [s.alice, s.engine],
+      [(99n * WAD) / 10n, -10n * WAD],
+    );
+    expect(await s.engine.collateralAmount(id, asset)).to.equal(90n * WAD);
+    await expectReconciled(s, token, asset);
+  });
+
+  it("a take pays out the lot it debits (the buyer bears the fee) and custody reconciles", async function () {
+    const { s, token, asset, feed, id } = await networkHelpers.loadFixture(switchedFeeFixture);
+    await feed.updateAnswer(55n * 10n ** 8n); // HF 0.8 * 5,500 / 5,000 = 0.88: below the hard floor
+    await s.auctionHouse.connect(s.keeper).kick(id, asset, s.keeper.address);
+    const auctionId = await s.auctionHouse.auctionCount();
+    const lot = (await s.auctionHouse.auction(auctionId)).lot;
+    await expect(
+      s.auctionHouse.connect(s.bob).take(auctionId, 10n * WAD, MAX, s.bob.address, "0x"),
+    ).to.changeTokenBalances(ethers, token, [s.bob, s.engine], [(99n * WAD) / 10n, -10n * WAD]);
+    expect((await s.auctionHouse.auction(auctionId)).lot).to.equal(lot - 10n * WAD);
+    await expectReconciled(s, token, asset);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Re-entrancy from a collateral's transfer hook
 // ---------------------------------------------------------------------------------------------------
