@@ -35,13 +35,15 @@ import {
   type BookVault,
   type HaircutCurve,
 } from "../../scripts/lib/risk.js";
-import { resolveDeploymentFile, type CommonArgs } from "../lib/context.js";
+import { resolveDeploymentFile } from "../lib/context.js";
 import { explain, TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
 
 // ------------------------------------------------------------------ options
 
-export interface RiskArgs extends CommonArgs {
+export interface RiskArgs {
+  deployment: string;
+  json: boolean;
   paths: string;
   seed: string;
   horizonDays: string;

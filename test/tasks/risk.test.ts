@@ -127,7 +127,9 @@ describe("tasks: risk report", function () {
   it("VaR / ES of bad debt: the leveraged vault makes bad debt; ordered, deterministic for a seed", async function () {
     await book();
     const mark = await chainMark();
+    const started = Date.now();
     const out = await runJson(REPORT, { seed: "7" });
+    if (process.env.RISK_PRINT === "1") console.log(`      10,000 paths: ${Date.now() - started} ms`, out.timing);
     expect(await chainMark()).to.equal(mark); // read-only
     const bd = out.monteCarlo.badDebt;
     expect(out.monteCarlo.paths).to.equal(10_000);
@@ -398,5 +400,6 @@ describe("tasks: risk report", function () {
       expect(names).to.include(o);
     }
     for (const o of t.options.values()) expect(o.description.length).to.be.greaterThan(10);
+    expect(names).to.not.include("from"); // read-only: no acting account
   });
 });
