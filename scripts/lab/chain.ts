@@ -43,6 +43,8 @@ export class Chain {
   timestamp = 0;
   blockNumber = 0;
   private labels = new Map<string, string>();
+  /** Diagnostics hook: called for every reverted transaction with its label and hash. */
+  onRevert?: (label: string, hash: string) => Promise<void>;
 
   constructor(
     readonly provider: RawProvider,
@@ -161,6 +163,7 @@ export class Chain {
     for (const r of receipts as RawReceipt[]) {
       if (r.status !== "0x1") {
         const label = this.labels.get(r.transactionHash) ?? "tx";
+        if (this.onRevert !== undefined) await this.onRevert(label, r.transactionHash);
         this.reverted.set(label, (this.reverted.get(label) ?? 0) + 1);
       }
       this.labels.delete(r.transactionHash);

@@ -10,7 +10,10 @@ export interface Metrics {
   finalDrop: number;
   /** finalDrop / shock size. */
   amplification: number;
-  /** Batches of vaults falling into shortfall after liquidation selling since the previous batch. */
+  /**
+   * Batches of vaults falling into shortfall, the shock's first, then each on a new leg down of the
+   * oracle price (at least 1% below the previous wave's) after liquidation selling since that wave.
+   */
   liquidationWaves: number;
   collateralSoldUsd: number;
   collateralSold: Record<string, number>;

@@ -18,6 +18,12 @@ export interface MarketSpec {
   ammDepthUsd: number;
   /** USD value of each side of the external (off-chain, constant-product) venue. */
   externalDepthUsd: number;
+  /**
+   * Resilience of the wider market: the fraction of the log gap between the external venue's price and
+   * the fundamental (exogenous) price that other traders close each block, in [0, 1). 0 (the default):
+   * every sale leaves a permanent price impact; above 0, impact decays, as on real markets.
+   */
+  resilience: number;
 }
 
 export interface PopulationSpec {
@@ -225,10 +231,11 @@ export function parseScenario(raw: unknown, collaterals: string[], root = "scena
     const f = `${root}.markets.${symbol}`;
     if (m[symbol] === undefined) throw new ScenarioError(f, "missing: every listed collateral needs a market");
     const mo = obj(m[symbol], f);
-    noExtra(mo, ["ammDepthUsd", "externalDepthUsd"], f);
+    noExtra(mo, ["ammDepthUsd", "externalDepthUsd", "resilience"], f);
     markets[symbol] = {
       ammDepthUsd: range(mo, "ammDepthUsd", f, 1000, 1e12),
       externalDepthUsd: range(mo, "externalDepthUsd", f, 0, 1e13),
+      resilience: mo.resilience === undefined ? 0 : range(mo, "resilience", f, 0, 1, "[)"),
     };
   }
   for (const symbol of Object.keys(m)) known(symbol, `${root}.markets.${symbol}`);

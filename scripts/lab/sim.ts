@@ -17,11 +17,18 @@ import {
   pairInterface,
   tradeToPrice,
 } from "./market.js";
+import { describe, ErrorDecoder } from "../lib/errors.js";
 import { draw, logUniform, uniform, uniformInt } from "./random.js";
 import { scenarioParameters, type Scenario } from "./scenario.js";
 
 const WAD = 10n ** 18n;
 const FEED_DECIMALS = 8;
+/** The keeper rescans a vault whose estimated health factor is below this (see the scan in runVariant). */
+const RESCAN_BELOW = 1.05;
+const FULL_SCAN_EVERY = 30;
+const SCAN_CHUNK = 60;
+/** A new liquidation wave needs the oracle price 1% below its level at the previous wave (see the wave rule). */
+const WAVE_DROP = 0.01;
 
 export type Variant = "naive" | "breakwater";
 
@@ -488,6 +495,17 @@ async function configureNaive(chain: Chain, c: Contracts, scenario: Scenario) {
   if ((chain.reverted.get("naive-config") ?? 0) > 0) throw new Error("naive configuration reverted");
 }
 
+/** A vault as the keeper scans it (LiquidationScanner.VaultState). */
+interface VaultState {
+  id: number;
+  hf: bigint;
+  marginCallAt: number;
+  blocking: bigint;
+  open: number;
+  debt: bigint;
+  priced: boolean;
+}
+
 interface AuctionInfo {
   id: bigint;
   vault: number;
@@ -495,6 +513,8 @@ interface AuctionInfo {
   /** Start price [wad base per token] and start time, from AuctionStarted / AuctionReset. */
   top: bigint;
   startedAt: number;
+  /** Tab left [base units], from AuctionStarted / AuctionTaken. */
+  tab: bigint;
 }
 
 /** Runs one variant from the current chain state. */
@@ -579,7 +599,8 @@ export async function runVariant(
   let quiet = 0;
   let stabilisedAtStep: number | null = null;
   const insurance = { penalties: 0n, incentives: 0n, covered: 0n, socialised: 0n };
-  let tookSinceLastBatch = false;
+  let tookSinceLastWave = false;
+  const waveRef: Record<string, number | null> = {};
   const shock = scenario.shock;
   const shockEnd = shock.startBlock + shock.durationBlocks + shock.recoveryBlocks;
   const fundAddr = A.insuranceFund.toLowerCase();
@@ -650,9 +671,49 @@ export async function runVariant(
     }
   };
 
-  let candidates: number[] = [];
+  const scanStats = { ids: 0, carried: 0 };
+  if (process.env.LAB_DEBUG) {
+    const dec = new ErrorDecoder(Object.values(I));
+    const seen = new Map<string, number>();
+    chain.onRevert = async (label, hash) => {
+      const n = (seen.get(label) ?? 0) + 1;
+      seen.set(label, n);
+      if (n > 3) return;
+      const trace = (await chain.provider.send("debug_traceTransaction", [
+        hash,
+        { disableStorage: true, disableMemory: true, disableStack: true },
+      ])) as { returnValue: string };
+      const data = trace.returnValue.startsWith("0x") ? trace.returnValue : "0x" + trace.returnValue;
+      const d = dec.decodeData(data);
+      console.error(`[${variant}] reverted ${label}: ${d ? describe(d) : data.slice(0, 10)}`);
+    };
+  }
   let lastFullScan = -1000;
-  const lastFullScanPrice: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, 0.000001]));
+  /** Oracle prices at the end of the last mined block (null while the oracle fails). */
+  const oracleSeen: Record<string, number | null> = {};
+  for (const s of symbols) {
+    const [p, failure] = (await chain.read(I.oracle, A.oracle, "tryGetPrice", [c.token[s]])) as [bigint, bigint];
+    oracleSeen[s] = Number(failure) === 0 ? Number(p) / 1e18 : null;
+  }
+  const known = new Map<number, { hf: number; at: Record<string, number | null> }>();
+  /** The keeper's last scanned state of each vault in shortfall. */
+  const lastState = new Map<number, VaultState>();
+  const hardFloorHf = Number(hardFloor) / 1e18;
+  const dustUsd = dust * 10n ** BigInt(18 - c.decimals[base]);
+  const touched = new Set<number>();
+  const estimateHf = (id: number): number => {
+    const k = known.get(id);
+    if (k === undefined) return 0;
+    const plan = c.plans[id - 1];
+    let ratio = 1;
+    for (const s of plan.second === null ? [plan.main] : [plan.main, plan.second]) {
+      const now = oracleSeen[s];
+      const then = k.at[s];
+      if (now === null || then === null || then === undefined) return 0;
+      ratio = Math.min(ratio, now / then);
+    }
+    return k.hf * ratio;
+  };
   const curveOf = () =>
     variant === "naive"
       ? { kind: "stairstep", cut: 1 - scenario.naive.discount, step: scenario.blockSeconds, duration: 0 }
@@ -695,6 +756,15 @@ export async function runVariant(
         const t = tradeToPrice(reserves[s].asset, reserves[s].base, ratio);
         await swapTx(c.exogenous, s, (t.sellAsset * 1000n) / 997n, (t.spendBase * 1000n) / 997n, "exogenous", 50);
       }
+    }
+    // --- 1b. the wider market's resilience: other traders pull the external venue back toward the
+    // fundamental (exogenous) price, so the impact of forced sales decays instead of staying forever.
+    for (const s of symbols) {
+      const v = venues[s];
+      const k = scenario.markets[s].resilience;
+      if (v === null || k === 0) continue;
+      const gap = Math.log(exoPath[s] / v.price());
+      if (Math.abs(gap) > 1e-6) v.move(Math.exp(k * gap));
     }
     // --- 2. arbitrage between the pair and the external venue
     if (scenario.agents.arbitrage.enabled) {
@@ -744,18 +814,48 @@ export async function runVariant(
     }
 
     // --- 4. keepers and borrowers read the chain (state at the end of the previous block)
-    // Full scan (every vault with HF < 1.15) every 15 blocks or after a 1% price move since the last
-    // one; in between only those candidates are scanned (measured: one health factor costs ~2.5 ms of
-    // eth_call time, so scanning all vaults every block would dominate the run).
-    const moved = symbols.some((s) => Math.abs(spotUsd(s) / lastFullScanPrice[s] - 1) > 0.01);
-    if (step - lastFullScan >= 15 || moved) {
-      const [all] = await chain.read(I.scanner, c.scanner, "scan", [1, c.plans.length, (115n * WAD) / 100n]);
-      candidates = (all as unknown as { id: bigint }[]).map((x) => Number(x.id));
-      lastFullScan = step;
-      for (const s of symbols) lastFullScanPrice[s] = spotUsd(s);
+    // One health factor costs ~2.5 ms of eth_call time (measured), so the keeper does not rescan every
+    // vault every block. It keeps each vault's last health factor with the oracle prices it was read at;
+    // a health factor moves with its collaterals' prices, so a vault is rescanned when its estimate
+    // (last HF x the worst price ratio of its collaterals since) falls below RESCAN_BELOW, when a mined
+    // event touched it, and in a full scan every FULL_SCAN_EVERY blocks (which also catches haircut
+    // add-ons that grow with volatility).
+    const full = step - lastFullScan >= FULL_SCAN_EVERY;
+    const ids: number[] = [];
+    const carried: VaultState[] = [];
+    for (let id = 1; id <= c.plans.length; id++) {
+      if (full || touched.has(id)) {
+        ids.push(id);
+        continue;
+      }
+      const est = estimateHf(id);
+      if (est >= RESCAN_BELOW) continue;
+      // A vault in shortfall that the keeper can only wait on (its auction is open, or its cure window
+      // runs and it is well above the hard floor) keeps its last state until an event touches it.
+      const last = lastState.get(id);
+      const cureDue = (plannedCures.get(id) ?? Infinity) <= step;
+      const waiting =
+        last !== undefined &&
+        last.priced &&
+        (last.blocking !== 0n ||
+          (cureWindow > 0 &&
+            last.marginCallAt !== 0 &&
+            nextTs < last.marginCallAt + cureWindow &&
+            est > hardFloorHf * 1.02));
+      if (waiting && !cureDue) carried.push(last);
+      else ids.push(id);
     }
-    const [found] = await chain.read(I.scanner, c.scanner, "scanIds", [candidates, WAD]);
-    const states = (
+    if (full) lastFullScan = step;
+    scanStats.ids += ids.length;
+    scanStats.carried += carried.length;
+    touched.clear();
+    // In chunks: one eth_call is capped at the block gas limit.
+    const found: unknown[] = [];
+    for (let i = 0; i < ids.length; i += SCAN_CHUNK) {
+      const [part] = await chain.read(I.scanner, c.scanner, "scanIds", [ids.slice(i, i + SCAN_CHUNK), MaxUint256]);
+      found.push(...(part as unknown[]));
+    }
+    const scanned = (
       found as unknown as {
         id: bigint;
         healthFactor: bigint;
@@ -774,6 +874,16 @@ export async function runVariant(
       debt: BigInt(x.debt),
       priced: x.priced,
     }));
+    const withDebt = new Set<number>();
+    for (const id of ids) lastState.delete(id);
+    for (const v of scanned) {
+      withDebt.add(v.id);
+      if (v.priced) known.set(v.id, { hf: Number(v.hf) / 1e18, at: { ...oracleSeen } });
+      else known.delete(v.id); // unpriced (oracle failure): rescan every block until it is priced again
+    }
+    for (const id of ids) if (!withDebt.has(id)) known.set(id, { hf: Infinity, at: { ...oracleSeen } });
+    for (const v of scanned) lastState.set(v.id, v);
+    const states = [...scanned.filter((v) => !v.priced || v.hf < WAD), ...carried];
     let newly = 0;
     const unhealthySet = new Set<number>();
     for (const v of states) {
@@ -796,9 +906,13 @@ export async function runVariant(
     }
     unhealthyNow.clear();
     for (const id of unhealthySet) unhealthyNow.add(id);
+    // An owner cures only while the vault is in shortfall: a planned cure lapses once it is healthy again.
+    for (const id of [...plannedCures.keys()]) if (!unhealthySet.has(id)) plannedCures.delete(id);
 
     // Breaker state per asset (Breakwater keepers respect it and record oracle failures/recoveries).
     const blocked: Record<string, boolean> = {};
+    const roomLeft: Record<string, bigint> = {};
+    const openPairs = new Set([...auctions.values()].map((a) => `${a.vault}:${a.asset}`));
     for (const s of symbols) {
       const [view] = await chain.read(I.breaker, A.circuitBreaker, "assetView", [c.token[s]]);
       const v = view as unknown as {
@@ -806,8 +920,20 @@ export async function runVariant(
         oracleFailed: boolean;
         oracleFailure: bigint;
         graceUntil: bigint;
+        debtUnderAuction: bigint;
+        debtUnderAuctionCap: bigint;
+        bucketAvailable: bigint;
+        bucketCapacity: bigint;
       };
       const failing = Number(v.oracleFailure) !== 0;
+      // Throttle room [wad usd] for kicks this block: the bucket, and the asset's debt cap (below dust
+      // left under it, a kick would revert with AuctionThrottled).
+      roomLeft[s] =
+        BigInt(v.debtUnderAuctionCap) !== 0n && BigInt(v.debtUnderAuctionCap) - BigInt(v.debtUnderAuction) < dust
+          ? 0n
+          : BigInt(v.bucketCapacity) === 0n
+            ? MaxUint256
+            : BigInt(v.bucketAvailable);
       blocked[s] = v.tripped || v.oracleFailed || failing || Number(v.graceUntil) > nextTs;
       if (variant === "breakwater") {
         if (failing && !v.oracleFailed) {
@@ -900,16 +1026,27 @@ export async function runVariant(
       const plan = c.plans[v.id - 1];
       const held = plan.second === null ? [plan.main] : [plan.main, plan.second];
       if (variant === "breakwater" && !belowFloor && held.every((x) => blocked[x])) continue;
-      // Kick the collateral with the largest maintenance value.
-      const [hb] = await chain.read(I.engine, A.engine, "healthBreakdown", [v.id]);
-      const assets = (hb as unknown as { assets: { asset: string; amount: bigint; maintenanceValue: bigint }[] }).assets
-        .map((x) => ({ asset: x.asset, amount: x.amount, maintenanceValue: x.maintenanceValue }))
-        .filter((x) => BigInt(x.amount) > 0n)
-        .sort((x, y) => (BigInt(y.maintenanceValue) > BigInt(x.maintenanceValue) ? 1 : -1));
+      // Kick the collateral with the largest maintenance value (a one-collateral vault: that one).
+      const assets =
+        plan.second === null
+          ? [{ asset: c.token[plan.main] }]
+          : (
+              (await chain.read(I.engine, A.engine, "healthBreakdown", [v.id]))[0] as unknown as {
+                assets: { asset: string; amount: bigint; maintenanceValue: bigint }[];
+              }
+            ).assets
+              .map((x) => ({ asset: x.asset, amount: x.amount, maintenanceValue: x.maintenanceValue }))
+              .filter((x) => BigInt(x.amount) > 0n)
+              .sort((x, y) => (BigInt(y.maintenanceValue) > BigInt(x.maintenanceValue) ? 1 : -1));
       for (const x of assets) {
         const s = symOf.get(x.asset.toLowerCase());
         if (s === undefined) continue;
         if (variant === "breakwater" && blocked[s] && !belowFloor) continue;
+        if (openPairs.has(`${v.id}:${s}`)) continue; // one auction per vault and collateral
+        if (roomLeft[s] < dustUsd) break; // the throttle has no room: the keeper waits for the bucket
+        // A kick the bucket cannot hold in full is scaled down to take all of what is left.
+        const estimate = (v.debt * 10n ** BigInt(18 - c.decimals[base]) * 143n) / 100n; // tab x lot buffer
+        roomLeft[s] = estimate >= roomLeft[s] ? 0n : roomLeft[s] - estimate;
         if (
           await chain.send(
             c.keeper,
@@ -967,19 +1104,47 @@ export async function runVariant(
       const qStar = (isqrt(rhs) - 1000n * r.asset) / 997n;
       if (qStar <= 0n) continue;
       const lot = BigInt(status.lot);
-      const tabCollateral = (BigInt(status.tab) * unit * WAD) / (price * bu);
-      let q = qStar < lot ? qStar : lot;
-      if (q > tabCollateral) q = tabCollateral;
-      const valueOf = (x: bigint) => (x * price * bu) / (unit * WAD);
-      if (q < lot && q < tabCollateral && valueOf(lot - q) < dust) q = lot < tabCollateral ? lot : tabCollateral;
-      const owe = (q * price * bu + unit * WAD - 1n) / (unit * WAD);
-      const proceeds = amountOut(q, r.asset, r.base);
-      if (proceeds < owe + minProfit) continue;
+      const tab = BigInt(status.tab);
+      const scale = price * bu;
+      const uw = unit * WAD;
+      // What the auction house's take would do with a request for `want` collateral (its `_quote`):
+      // null when it would revert.
+      const quote = (want: bigint): { col: bigint; owe: bigint } | null => {
+        let col = want < lot ? want : lot;
+        let owe = (col * scale + uw - 1n) / uw;
+        if (owe >= tab) {
+          owe = tab;
+          const byTab = (tab * uw) / scale;
+          col = byTab < lot ? byTab : lot;
+        } else if (col < lot) {
+          if (tab - owe < dust) {
+            if (tab <= dust) return null;
+            owe = tab - dust;
+            col = (owe * uw) / scale;
+          }
+          if (((lot - col) * scale) / uw < dust) return null;
+        }
+        return col === 0n || owe === 0n ? null : { col, owe };
+      };
+      // Candidates: sell up to where the pair's marginal price meets the auction's, the whole tab, the
+      // whole lot; keep the most profitable one the auction house accepts.
+      const tabCollateral = (tab * uw + scale - 1n) / scale;
+      let best: { want: bigint; col: bigint; owe: bigint; proceeds: bigint } | null = null;
+      for (const want of [qStar, tabCollateral, lot]) {
+        const k = quote(want);
+        if (k === null || k.col >= r.asset) continue;
+        const proceeds = amountOut(k.col, r.asset, r.base);
+        if (proceeds < k.owe + minProfit) continue;
+        if (best === null || proceeds - k.owe > best.proceeds - best.owe) best = { want, ...k, proceeds };
+      }
+      if (best === null) continue;
+      const q = best.col;
+      const proceeds = best.proceeds;
       if (
         await chain.send(
           c.keeper,
           c.router,
-          I.router.encodeFunctionData("flashTake", [a.id, q, price, c.pair[s], minProfit]),
+          I.router.encodeFunctionData("flashTake", [a.id, best.want, price, c.pair[s], minProfit]),
           1_000_000,
           "take",
           10,
@@ -1024,10 +1189,20 @@ export async function runVariant(
       if (vault !== undefined && r.to?.toLowerCase() === A.engine.toLowerCase()) {
         rec.cures++;
         cureSucceeded.set(vault, step);
+        touched.add(vault);
       }
     }
     void pendingCures;
     for (const e of decodeLogs(mined.logs, sources)) {
+      const has = (name: string) => e.fragment.inputs.some((x) => x.name === name);
+      const touchedVault = has("vault")
+        ? Number(e.args.vault)
+        : has("auctionId")
+          ? auctions.get(BigInt(e.args.auctionId))?.vault
+          : has("id") && e.address === A.engine.toLowerCase()
+            ? Number(e.args.id)
+            : undefined;
+      if (touchedVault !== undefined && touchedVault > 0) touched.add(touchedVault);
       switch (e.name) {
         case "AuctionStarted": {
           const id = BigInt(e.args.auctionId);
@@ -1038,6 +1213,7 @@ export async function runVariant(
             asset: symOf.get(String(e.args.asset).toLowerCase())!,
             top: BigInt(e.args.top),
             startedAt: mined.timestamp,
+            tab: BigInt(e.args.debt) + BigInt(e.args.penalty),
           });
           liquidated.add(vault);
           rec.kicks++;
@@ -1057,9 +1233,12 @@ export async function runVariant(
         case "KickDeferred":
           rec.deferredKicks++;
           break;
-        case "AuctionTaken":
+        case "AuctionTaken": {
           rec.takes++;
+          const a = auctions.get(BigInt(e.args.auctionId));
+          if (a) a.tab = BigInt(e.args.tabLeft);
           break;
+        }
         case "AuctionSettled":
           auctions.delete(BigInt(e.args.auctionId));
           badDebtCandidates.add(Number(e.args.vault));
@@ -1108,11 +1287,22 @@ export async function runVariant(
       }
     }
     if (rec.newlyUnhealthy > 0) {
-      // A new liquidation wave: vaults fell into shortfall after liquidation selling since the last batch.
-      if (tookSinceLastBatch || !blocks.some((b) => b.newlyUnhealthy > 0)) rec.wave = true;
-      tookSinceLastBatch = false;
+      // A liquidation wave: vaults falling into shortfall on a new leg down of the price the protocol
+      // sees (at least WAVE_DROP below its level at the previous wave) after liquidation selling since
+      // that wave. The first batch of vaults in shortfall (the shock's) is the first wave.
+      const first = !blocks.some((b) => b.wave === true);
+      const newLeg = symbols.some((s) => {
+        const now = oracleSeen[s];
+        const ref = waveRef[s];
+        return now !== null && ref !== null && now <= ref * (1 - WAVE_DROP);
+      });
+      if (first || (tookSinceLastWave && newLeg)) {
+        rec.wave = true;
+        tookSinceLastWave = false;
+        Object.assign(waveRef, oracleSeen);
+      }
     }
-    if (rec.takes > 0) tookSinceLastBatch = true;
+    if (rec.takes > 0) tookSinceLastWave = true;
     rec.activeAuctions = auctions.size;
     await readReserves();
     for (const s of symbols) {
@@ -1120,6 +1310,7 @@ export async function runVariant(
       rec.referencePrice[s] = refPrice(s);
       const [p, failure] = (await chain.read(I.oracle, A.oracle, "tryGetPrice", [c.token[s]])) as [bigint, bigint];
       rec.oraclePrice[s] = Number(failure) === 0 ? Number(p) / 1e18 : null;
+      oracleSeen[s] = rec.oraclePrice[s];
     }
     blocks.push(rec);
 
@@ -1128,10 +1319,15 @@ export async function runVariant(
     const steady =
       prev !== undefined &&
       symbols.every((s) => Math.abs(rec.ammPrice[s] / prev.ammPrice[s] - 1) <= scenario.stabilise.priceTolerance);
+    // Auctions with a tab below dust (no keeper profit at a fixed discount, no market impact) and the
+    // vaults only they are liquidating do not keep a run from being quiet; resets move nothing either.
+    const liveAuctions = [...auctions.values()].filter((a) => a.tab >= dust);
+    const dustOnly = new Set([...auctions.values()].filter((a) => a.tab < dust).map((a) => a.vault));
+    for (const a of liveAuctions) dustOnly.delete(a.vault);
     const active =
-      rec.kicks + rec.takes + rec.resets + rec.flags + rec.badDebtUsd + rec.deferredKicks > 0 ||
-      auctions.size > 0 ||
-      unhealthySet.size > 0 ||
+      rec.kicks + rec.takes + rec.flags + rec.badDebtUsd + rec.deferredKicks > 0 ||
+      liveAuctions.length > 0 ||
+      [...unhealthySet].some((id) => !dustOnly.has(id)) ||
       plannedCures.size > 0;
     if (step > shockEnd && !active && steady && !outage) {
       quiet++;
@@ -1141,10 +1337,30 @@ export async function runVariant(
       stabilisedAtStep = null;
     }
     progress(variant, step, scenario.maxBlocks);
+    if (process.env.LAB_DEBUG && step % 20 === 0)
+      console.error(
+        `[${variant} ${step}] kicks ${rec.kicks} takes ${rec.takes} resets ${rec.resets} flags ${rec.flags} deferred ${rec.deferredKicks} bad ${rec.badDebtUsd.toFixed(0)} auctions ${auctions.size} unhealthy ${unhealthySet.size} cures ${plannedCures.size} steady ${steady} txs ${rec.txs} reverted ${rec.reverted} timing ${JSON.stringify(chain.timing)}`,
+      );
     if (quiet >= scenario.stabilise.quietBlocks) break;
   }
   progress(variant, scenario.maxBlocks, scenario.maxBlocks);
 
+  if (process.env.LAB_DEBUG) {
+    console.error(`[${variant}] scanned ${scanStats.ids} vault states, carried ${scanStats.carried}`);
+    if (unhealthyNow.size > 0) {
+      const [st] = await chain.read(I.scanner, c.scanner, "scanIds", [[...unhealthyNow], MaxUint256]);
+      for (const x of st as unknown as VaultState[])
+        console.error(
+          `[${variant}] unhealthy at the end: ${String(x)} plan ${JSON.stringify(c.plans[Number(x.id) - 1])}`,
+        );
+    }
+    console.error(`[${variant}] reverted by label ${JSON.stringify(Object.fromEntries(chain.reverted))}`);
+    console.error(`[${variant}] calls ${JSON.stringify(Object.fromEntries(chain.callTiming))}`);
+    for (const a of auctions.values()) {
+      const [st] = await chain.read(I.auctionHouse, A.auctionHouse, "auctionStatus", [a.id]);
+      console.error(`[${variant}] open auction ${a.id} vault ${a.vault} ${a.asset}: ${String(st)}`);
+    }
+  }
   const after = await vaultSnapshots(chain, c);
   const reconciliation = await reconcile(
     chain,
