@@ -199,6 +199,7 @@ export interface ShockModel {
 /** Checks the options against the deployment's collaterals (still no chain call). */
 export function shockModel(o: ParsedOptions, record: DeploymentRecord): ShockModel {
   const assets = record.collaterals;
+  if (assets.length === 0) throw new TaskError("the deployment lists no collateral: nothing to shock");
   const bySymbol = new Map(assets.map((a, i) => [a.symbol.toUpperCase(), i]));
   const listed = assets.map((a) => a.symbol).join(", ");
   for (const symbol of o.vols.keys()) {
