@@ -5,13 +5,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockERC20} from "./MockERC20.sol";
 
 /// @notice Test-only collateral with a transfer hook (an ERC-777-like token): once armed, its next
-/// `transfer` or `transferFrom` first calls `target` with `data` as the token itself, then moves the
+/// `transfer` or `transferFrom` first calls `hookTarget` with `hookData` as the token itself, then moves the
 /// tokens. The hook bubbles a revert of that call up, so a guard that stops the re-entry makes the outer
 /// call revert with the guard's own error. The token can also act on its own account (own a vault,
 /// approve the base asset), so that only a re-entrancy guard, never a permission check, can stop it.
 contract HookedToken is MockERC20 {
-    address public target;
-    bytes public data;
+    address public hookTarget;
+    bytes public hookData;
     /// @notice Re-entrant calls that went through (0 when the target stopped them).
     uint256 public reentries;
 
@@ -19,8 +19,8 @@ contract HookedToken is MockERC20 {
 
     /// @notice Arms the hook for the next transfer or transferFrom (one shot).
     function arm(address target_, bytes calldata data_) external {
-        target = target_;
-        data = data_;
+        hookTarget = target_;
+        hookData = data_;
     }
 
     /// @notice Calls `to` with `callData` as this token (for setting up its own positions).
@@ -47,11 +47,11 @@ contract HookedToken is MockERC20 {
     }
 
     function _hook() private {
-        address t = target;
+        address t = hookTarget;
         if (t == address(0)) return;
-        bytes memory d = data;
-        target = address(0);
-        delete data;
+        bytes memory d = hookData;
+        hookTarget = address(0);
+        delete hookData;
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = t.call(d);
         if (!ok) _bubble(ret);
