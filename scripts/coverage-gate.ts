@@ -8,9 +8,9 @@
 //
 // It refuses to pass vacuously: a missing or empty report, a report without any contracts/ file,
 // a contracts/ file with function bodies that the report does not list (never instrumented), and a
-// report whose line numbers point past the end of the current source (stale, from older code) all
-// fail. Line numbers are taken from the report as it is, never from a checked-in list, so edits
-// that move code around need nothing here.
+// stale report (a contracts/ file changed after it was written, or line numbers past the end of the
+// current source) all fail. Line numbers are taken from the report as it is, never from a
+// checked-in list, so edits that move code around need nothing here.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,6 +123,12 @@ function ranges(lines: number[]): string {
   return out.join(", ");
 }
 
+/** `file` relative to the repository when inside it, else as it is. */
+function shown(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative.startsWith("..") ? file : relative;
+}
+
 function pct(hit: number, found: number): string {
   return found === 0 ? "-" : ((hit * 100) / found).toFixed(2);
 }
@@ -130,16 +136,17 @@ function pct(hit: number, found: number): string {
 function main(): void {
   const { lcovPath, min } = parseArgs(process.argv.slice(2));
   if (!existsSync(lcovPath)) {
-    fail(`${path.relative(ROOT, lcovPath)} not found: run \`npx hardhat test --coverage\` (npm run coverage) first`);
+    fail(`${shown(lcovPath)} not found: run \`npm run coverage\` first`);
   }
+  const reportTime = statSync(lcovPath).mtimeMs;
   const report = parseLcov(readFileSync(lcovPath, "utf8"));
-  if (report.size === 0) fail(`${path.relative(ROOT, lcovPath)} lists no source files`);
+  if (report.size === 0) fail(`${shown(lcovPath)} lists no source files`);
 
   const covered = [...report.values()]
     .filter((f) => isProtocolFile(f.file))
     .sort((a, b) => a.file.localeCompare(b.file));
   if (covered.length === 0) {
-    fail(`${path.relative(ROOT, lcovPath)} lists ${report.size} files but none under ${CONTRACTS_DIR}/`);
+    fail(`${shown(lcovPath)} lists ${report.size} files but none under ${CONTRACTS_DIR}/`);
   }
 
   const problems: string[] = [];
@@ -159,6 +166,9 @@ function main(): void {
       problems.push(`${f.file} is in the report but not on disk (stale report)`);
       continue;
     }
+    if (statSync(sourcePath).mtimeMs > reportTime) {
+      problems.push(`${f.file} changed after the report was written (stale report: run npm run coverage again)`);
+    }
     const lineCount = readFileSync(sourcePath, "utf8").split("\n").length;
     const maxLine = Math.max(0, ...f.lines.keys());
     if (maxLine > lineCount) {
@@ -177,8 +187,8 @@ function main(): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 3 ? 0 : r[i].length))));
   const format = (r: string[]) =>
     [r[0].padEnd(widths[0]), r[1].padStart(widths[1]), r[2].padStart(widths[2]), r[3]].join("  ").trimEnd();
-  const age = Math.round((Date.now() - statSync(lcovPath).mtimeMs) / 60_000);
-  console.log(`Line coverage from ${path.relative(ROOT, lcovPath)} (written ${age} min ago)\n`);
+  const age = Math.round((Date.now() - reportTime) / 60_000);
+  console.log(`Line coverage from ${shown(lcovPath)} (written ${age} min ago)\n`);
   console.log(format(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(format(r));
