@@ -25,6 +25,18 @@ contract LiquidationScanner {
         bool priced; // false when the health factor reverted (oracle failure)
     }
 
+    /// @notice An auction as a taker sees it at a given time.
+    struct AuctionQuote {
+        uint256 auctionId;
+        bool active;
+        uint256 lot; // [token units]
+        uint256 tab; // [base units]
+        uint256 top; // [wad base per token]
+        uint256 startedAt; // [s]
+        uint256 price; // curve price at `at` [wad base per token]
+        bool needsReset; // at `at`: past the maximum duration or below the reset price
+    }
+
     /// @notice Health factor reported by `healthFactors` for a vault whose price is unusable.
     uint256 public constant UNPRICED = type(uint256).max - 1;
 
@@ -88,6 +100,28 @@ contract LiquidationScanner {
     function _trim(VaultState[] memory scratch, uint256 n) internal pure returns (VaultState[] memory found) {
         found = new VaultState[](n);
         for (uint256 i; i < n; ++i) found[i] = scratch[i];
+    }
+
+    /// @notice Status of each listed auction with its curve price at time `at` [s] (e.g. the next block's
+    /// timestamp, where a take would execute); one call instead of a status and a curve call each.
+    function quoteAuctions(uint256[] calldata ids, uint256 at) external view returns (AuctionQuote[] memory q) {
+        q = new AuctionQuote[](ids.length);
+        for (uint256 i; i < ids.length; ++i) {
+            IAuctionHouse.AuctionStatus memory s = auctionHouse.auctionStatus(ids[i]);
+            AuctionQuote memory x = q[i];
+            x.auctionId = ids[i];
+            x.active = s.active;
+            if (!s.active) continue;
+            x.lot = s.lot;
+            x.tab = s.tab;
+            x.top = s.top;
+            x.startedAt = s.startedAt;
+            IAuctionHouse.CollateralAuctionConfig memory cfg = auctionHouse.collateralAuctionConfig(s.asset);
+            uint256 age = at > s.startedAt ? at - s.startedAt : 0;
+            x.price = cfg.curve.price(s.top, age);
+            // As the auction house decides it (`_needsReset`).
+            x.needsReset = age > cfg.maxDuration || x.price < (s.top * cfg.resetPriceRatio) / 1e18;
+        }
     }
 
     /// @notice Health factor [wad] of every vault in ids [from, to] (clamped to the vault count).

@@ -25,7 +25,7 @@ const WAD = 10n ** 18n;
 const FEED_DECIMALS = 8;
 /** The keeper rescans a vault whose estimated health factor is below this (see the scan in runVariant). */
 const RESCAN_BELOW = 1.05;
-const FULL_SCAN_EVERY = 30;
+const FULL_SCAN_EVERY = 40;
 const SCAN_CHUNK = 60;
 /** A new liquidation wave needs the oracle price 1% below its level at the previous wave (see the wave rule). */
 const WAVE_DROP = 0.01;
@@ -133,6 +133,8 @@ interface Contracts {
   plans: VaultPlan[];
   params: DeployParameters;
   ifaces: Record<string, Interface>;
+  /** The vaults at the common starting point of both variants (read by the first run). */
+  startSnapshot?: VaultSnapshot[];
 }
 
 /** A deterministic address for lab agent `label`. */
@@ -495,6 +497,18 @@ async function configureNaive(chain: Chain, c: Contracts, scenario: Scenario) {
   if ((chain.reverted.get("naive-config") ?? 0) > 0) throw new Error("naive configuration reverted");
 }
 
+/** LiquidationScanner.AuctionQuote. */
+interface AuctionQuote {
+  auctionId: bigint;
+  active: boolean;
+  lot: bigint;
+  tab: bigint;
+  top: bigint;
+  startedAt: bigint;
+  price: bigint;
+  needsReset: boolean;
+}
+
 /** A vault as the keeper scans it (LiquidationScanner.VaultState). */
 interface VaultState {
   id: number;
@@ -528,6 +542,8 @@ export async function runVariant(
   const started = performance.now();
   const sentBefore = chain.sent;
   chain.reverted.clear();
+  // Both variants start from the same state: their "before" snapshot is read once.
+  const before = c.startSnapshot ?? (c.startSnapshot = await vaultSnapshots(chain, c));
   if (variant === "naive") await configureNaive(chain, c, scenario);
   await chain.setBlockGasLimit(scenario.blockGasLimit);
   const I = c.ifaces;
@@ -581,9 +597,6 @@ export async function runVariant(
         : null;
   }
   const refPrice = (s: string) => (venues[s] ? venues[s]!.price() : exoPath[s]);
-
-  // Snapshot of the vaults before.
-  const before = await vaultSnapshots(chain, c);
 
   const spotHistory: Record<string, number[]> = Object.fromEntries(symbols.map((s) => [s, []]));
   const blocks: BlockRecord[] = [];
@@ -1066,23 +1079,29 @@ export async function runVariant(
     // Keeper: takes (flash, selling into the pair) and resets, best price first.
     let takesSent = 0;
     const minProfit = BigInt(Math.round(scenario.agents.keeper.minProfitUsd * baseUnit));
-    for (const a of auctions.values()) {
-      if (takesSent >= scenario.agents.keeper.maxTakesPerBlock) break;
+    // Auctions whose estimated price the pair may pay, or near a reset, quoted on chain in one call.
+    const worthQuoting = [...auctions.values()].filter((a) => {
       const s = a.asset;
       const age = nextTs - a.startedAt;
       const est = factorEstimate(s, age);
       const resetRatio = Number(cfg[s].resetPriceRatio) / 1e18;
       const nearReset = age > cfg[s].maxDuration || est < resetRatio * 1.002;
       // Skip auctions whose estimated price is clearly above what the pair pays at the margin.
-      const topUsd = Number(a.top) / 1e18;
-      if (!nearReset && topUsd * est * 0.995 > spotUsd(s) * 0.997) continue;
-      const [st] = await chain.read(I.auctionHouse, A.auctionHouse, "auctionStatus", [a.id]);
-      const status = st as unknown as { active: boolean; lot: bigint; tab: bigint; top: bigint; startedAt: bigint };
+      return nearReset || (Number(a.top) / 1e18) * est * 0.995 <= spotUsd(s) * 0.997;
+    });
+    const quotes: AuctionQuote[] = [];
+    for (let i = 0; i < worthQuoting.length; i += SCAN_CHUNK) {
+      const ids = worthQuoting.slice(i, i + SCAN_CHUNK).map((a) => a.id);
+      const [part] = await chain.read(I.scanner, c.scanner, "quoteAuctions", [ids, nextTs]);
+      quotes.push(...(part as unknown as AuctionQuote[]));
+    }
+    for (const [i, a] of worthQuoting.entries()) {
+      if (takesSent >= scenario.agents.keeper.maxTakesPerBlock) break;
+      const s = a.asset;
+      const status = quotes[i];
       if (!status.active) continue;
-      const top = BigInt(status.top);
-      const [pr] = await chain.read(I.curve, cfg[s].curve, "price", [top, age]);
-      const price = BigInt(pr as bigint); // [wad base per token]
-      if (age > cfg[s].maxDuration || price * WAD < top * cfg[s].resetPriceRatio) {
+      const price = BigInt(status.price); // [wad base per token]
+      if (status.needsReset) {
         if (!(variant === "breakwater" && blocked[s])) {
           await chain.send(
             c.keeper,
