@@ -91,3 +91,63 @@ describe("AuctionHouse: sizing when no partial sale restores the target", functi
     expect(await s.engine.collateralAmount(f.id, weth)).to.equal(0n);
   });
 });
+
+/**
+ * Alice's vault 1: 0.42 WETH, 960 USDC debt, WETH at $2,500 (HF 0.93), flagged, past the cure window.
+ * Unthrottled, the whole debt goes to auction (what a partial auction would leave is below minDebt).
+ */
+async function smallVaultFixture() {
+  const s = await deployFundedSystem(ethers);
+  await s.usdc.connect(s.lender).transfer(await s.insuranceFund.getAddress(), USDC(10_000));
+  const weth = await s.weth.getAddress();
+  const id = await openVault(s, s.alice);
+  await s.engine.connect(s.alice).deposit(id, weth, WETH("0.42"));
+  await s.engine.connect(s.alice).borrow(id, USDC(960), s.alice.address);
+  await setPrice(s, "WETH", "2500");
+  await s.engine.connect(s.keeper).flagMarginCall(id);
+  await networkHelpers.time.increase(CURE_WINDOW);
+  return { s, id, weth };
+}
+
+describe("AuctionHouse: a throttled auction keeps the dust rules", function () {
+  it("unthrottled, the whole debt and the whole lot go to auction", async function () {
+    const f = await networkHelpers.loadFixture(smallVaultFixture);
+    await kickDebt(f);
+    const a = await f.s.auctionHouse.auction(1n);
+    expect(a.lot).to.equal(WETH("0.42"));
+    expect(await f.s.engine.scaledDebtOf(f.id)).to.equal(0n);
+  });
+
+  it("shrunk to the asset cap, it leaves minDebt of debt and dust worth of collateral in the vault", async function () {
+    const f = await networkHelpers.loadFixture(smallVaultFixture);
+    const { s, weth } = f;
+    const c = await s.circuitBreaker.assetConfig(weth);
+    // Room for 900 of the 960 due: scaling alone would leave about 60 of debt and $65 of WETH behind.
+    await s.circuitBreaker.setAssetConfig(weth, {
+      maxDrop: c.maxDrop,
+      cooldown: c.cooldown,
+      refillPeriod: c.refillPeriod,
+      debtUnderAuctionCap: USDC(900),
+      bucketCapacity: c.bucketCapacity,
+    });
+    const [debtRoom] = await s.circuitBreaker.auctionRoom(weth);
+    expect(debtRoom).to.equal(USDC(900));
+    const minDebt = await s.engine.minDebt();
+    const { dust } = await s.auctionHouse.auctionParameters();
+
+    const auctioned = await kickDebt(f);
+    const left = await s.engine.debtOf(f.id);
+    // debt at the kick (960 plus ten minutes of interest, under 0.001 USDC) = auctioned + minDebt;
+    // what stays in the vault is minDebt to the unit: the auction's scaled debt is rounded up
+    // (RiskMath.toScaledUp), so the vault can keep one unit less than minDebt (observed: 99.999999).
+    expect(auctioned + minDebt).to.be.within(USDC(960), USDC("960.001"));
+    expect(left).to.be.within(minDebt - 1n, minDebt + 1n);
+    expect(auctioned).to.be.lessThan(debtRoom);
+    // Collateral: exactly dust worth at the oracle price (rounded up) stays in the vault.
+    const price = ((await s.oracle.getPrice(weth)) * WAD) / (await s.oracle.getPrice(await s.usdc.getAddress()));
+    const dustLot = (dust * WAD * WAD + price * BASE_UNIT - 1n) / (price * BASE_UNIT);
+    expect(await s.engine.collateralAmount(f.id, weth)).to.equal(dustLot);
+    expect((await s.auctionHouse.auction(1n)).lot).to.equal(WETH("0.42") - dustLot);
+    expect(await s.auctionHouse.throttledDebtOf(1n)).to.equal(auctioned);
+  });
+});
