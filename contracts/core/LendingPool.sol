@@ -258,6 +258,19 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc IERC4626
+    /// @dev Cash is kept in 128 bits: a larger deposit is refused up front (ERC4626ExceededMaxDeposit)
+    /// instead of overflowing in the share conversion.
+    function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
+        return type(uint128).max - _ledger.cash;
+    }
+
+    /// @inheritdoc IERC4626
+    /// @dev The shares `maxDeposit` buys (rounded down), so `mint` is bounded the same way.
+    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _convertToShares(maxDeposit(receiver), Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc IERC4626
     /// @dev Limited by the cash available: borrowed funds cannot be withdrawn.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         (uint256 assets_, uint256 supply, uint256 pendingShares) = _pendingTotals();

@@ -108,8 +108,11 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         _;
     }
 
+    /// @dev The engine never calls the auction house, so an auction-house hook that arrives while an
+    /// engine entry point runs was re-entered from a token's transfer hook: refuse it.
     modifier onlyAuctionHouse() {
         if (msg.sender != auctionHouse) revert OnlyAuctionHouse(msg.sender);
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
         _;
     }
     modifier onlyOwnerOrManager(VaultId id) {
@@ -389,7 +392,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function payOutCollateral(address asset, address to, uint256 amount) external onlyAuctionHouse {
+        // The transfer may run the token's hooks: the engine's entry points stay locked meanwhile, as
+        // during a flash-take callback.
+        bool locked = _callbackLocked;
+        _callbackLocked = true;
         IERC20(asset).safeTransfer(to, amount);
+        _callbackLocked = locked;
     }
 
     /// @inheritdoc IVaultEngine

@@ -178,12 +178,21 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
       const p = s.pool.connect(s.lender);
       const lender = s.lender.address;
       const before = await protocolState(f);
-      await expect(p.deposit(2n ** 128n, lender))
-        .to.be.revertedWithCustomError(s.pool, "SafeCastOverflowedUintDowncast")
-        .withArgs(128, anyValue);
-      await expect(p.mint(MAX, lender))
-        .to.be.revertedWithCustomError(s.pool, "SafeCastOverflowedUintDowncast")
-        .withArgs(128, anyValue);
+      // Cash is kept in 128 bits: maxDeposit / maxMint refuse larger amounts before any conversion.
+      const maxDeposit = await s.pool.maxDeposit(lender);
+      expect(maxDeposit).to.equal(2n ** 128n - 1n - (await s.pool.cash()));
+      for (const assets of [maxDeposit + 1n, 2n ** 128n, MAX]) {
+        await expect(p.deposit(assets, lender))
+          .to.be.revertedWithCustomError(s.pool, "ERC4626ExceededMaxDeposit")
+          .withArgs(lender, assets, maxDeposit);
+      }
+      const maxMint = await s.pool.maxMint(lender);
+      expect(maxMint).to.equal(await s.pool.convertToShares(maxDeposit));
+      for (const shares of [maxMint + 1n, MAX]) {
+        await expect(p.mint(shares, lender))
+          .to.be.revertedWithCustomError(s.pool, "ERC4626ExceededMaxMint")
+          .withArgs(lender, shares, anyValue); // the bound moves with accrued interest each block
+      }
       const maxWithdraw = await s.pool.maxWithdraw(lender);
       for (const assets of [maxWithdraw + 1n, 2n ** 128n, MAX]) {
         await expect(p.withdraw(assets, lender, lender))
@@ -329,8 +338,8 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
 const KNOWN_PANICS: string[] = [
   // D1: `(held + amount).toUint128()` adds before the cast: 0x11 instead of SafeCastOverflowedUintDowncast.
   "engine.deposit(amount=max)",
-  // D2: ERC-4626 conversions at amounts above ~1e71 overflow mulDiv (0x11) in the pool and its previews.
-  "pool.deposit(assets=max)",
+  // D2: ERC-4626 conversions at amounts above ~1e71 overflow mulDiv (0x11) in the pool's previews (views
+  // may revert under ERC-4626; deposit and mint are bounded by maxDeposit / maxMint).
   "pool.previewDeposit(assets=max)",
   "pool.convertToShares(assets=max)",
   "pool.previewWithdraw(assets=max)",
