@@ -67,6 +67,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
     mapping(VaultId vault => uint256 auctionId) internal _blocking;
     mapping(uint256 auctionId => AuctionLedger) internal _ledger;
+    /// @dev 10 ** decimals of each configured collateral, cached at configuration (the engine never
+    /// changes an asset's decimals), so kicks and takes need no call for it.
+    mapping(address asset => uint256) internal _units;
 
     /// @dev Sizing of a new auction.
     struct Kick {
@@ -567,7 +570,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function setCollateralAuctionConfig(address asset, CollateralAuctionConfig calldata config) external restricted {
-        if (engine.collateralConfig(asset).marketDepth == 0) revert AuctionNotConfigured(asset); // not listed
+        IVaultEngine.CollateralConfig memory listed = engine.collateralConfig(asset);
+        if (listed.marketDepth == 0) revert AuctionNotConfigured(asset); // not listed
         if (address(config.curve) == address(0)) revert ZeroAddress();
         _bound("penalty", config.penalty, MIN_PENALTY, MAX_PENALTY);
         _bound("startBuffer", config.startBuffer, WAD, MAX_START_BUFFER);
@@ -576,6 +580,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         _checkIncentive(asset, config.penalty, _params);
         if (address(_configs[asset].curve) == address(0)) _configuredAssets.push(asset);
         _configs[asset] = config;
+        _units[asset] = 10 ** listed.decimals;
         emit CollateralAuctionConfigSet(asset, config);
     }
 
@@ -664,8 +669,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (fund == address(0)) revert ZeroAddress();
     }
 
-    function _unit(address asset) internal view returns (uint256) {
-        return 10 ** engine.collateralConfig(asset).decimals;
+    function _unit(address asset) internal view returns (uint256 unit) {
+        unit = _units[asset];
+        if (unit == 0) unit = 10 ** engine.collateralConfig(asset).decimals; // not configured here
     }
 
     /// @dev Base units for `collateral` token units at `price` [wad base per token], rounded up.

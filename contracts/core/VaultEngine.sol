@@ -206,7 +206,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 index = pool.accrueInterest();
             HealthBreakdown memory health = _health(id, scaledDebt, index, true);
             _requireInitialHealth(id, health);
-            _attributeDebt(id, health, scaledDebt);
+            _attributeDebt(id, health, scaledDebt, index);
         }
         emit CollateralWithdrawn(id, asset, receiver, amount);
         IERC20(asset).safeTransfer(receiver, amount);
@@ -227,7 +227,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         HealthBreakdown memory health = _health(id, scaledDebt, index, true);
         if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
         _requireInitialHealth(id, health);
-        _attributeDebt(id, health, scaledDebt);
+        _attributeDebt(id, health, scaledDebt, index);
 
         emit Borrowed(id, receiver, amount, scaledAdded);
         uint256 scaledByPool = pool.borrow(amount, receiver);
@@ -631,7 +631,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             CollateralConfig memory c = _configs[asset];
             uint256 volatility;
             (a.price, volatility) = oracle_.getPriceAndVolatility(asset);
-            a.value = RiskMath.valueDown(a.amount, a.price, _unit[asset]);
+            // 10 ** decimals from the config slot already loaded: no separate unit lookup per asset.
+            a.value = RiskMath.valueDown(a.amount, a.price, 10 ** c.decimals);
 
             uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
             a.volatilityAddOn = volAddOn;
@@ -680,8 +681,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @dev Re-attributes the vault's whole scaled debt to its collaterals in proportion to their
     /// borrowing power, then checks every asset whose attribution grew against its debt ceiling.
     /// The last asset with borrowing power takes the rounding remainder, so attributions sum exactly
-    /// to the vault's scaled debt.
-    function _attributeDebt(VaultId id, HealthBreakdown memory health, uint256 scaledDebt) internal {
+    /// to the vault's scaled debt. `index` is the borrow index accrued in this transaction.
+    function _attributeDebt(VaultId id, HealthBreakdown memory health, uint256 scaledDebt, uint256 index) internal {
         uint256 n = health.assets.length;
         uint256 lastWithPower = type(uint256).max;
         for (uint256 i; i < n; ++i) {
@@ -689,7 +690,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         }
         // With no borrowing power the initial-health check has already reverted.
         uint256 assigned;
-        uint256 index = 0;
         for (uint256 i; i < n; ++i) {
             AssetHealth memory a = health.assets[i];
             uint256 share;
@@ -706,7 +706,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 backed = _scaledDebtBacked[a.asset] + share - old;
             _scaledDebtBacked[a.asset] = backed;
             if (share > old) {
-                if (index == 0) index = pool.currentBorrowIndex();
                 uint256 backedDebt = RiskMath.toDebtUp(backed, index);
                 uint256 ceiling = _configs[a.asset].debtCeiling;
                 if (backedDebt > ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, ceiling);
