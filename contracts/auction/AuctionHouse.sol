@@ -71,6 +71,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     uint256 public auctionCount;
     mapping(uint256 auctionId => StoredAuction) internal _auctions;
+    /// @dev Open dust-sized (non-blocking) auction of a vault's asset. A blocking auction is found through
+    /// `_blocking` instead (see {_activeAuction}), which saves the kick a fresh slot.
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
     /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
     mapping(VaultId vault => uint256 auctionId) internal _blocking;
@@ -139,8 +141,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
             incentiveLeft: SafeCast.toUint128(k.penalty),
             throttledDebt: SafeCast.toUint128(throttled)
         });
-        _active[vault][asset] = auctionId;
         if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
+        else _active[vault][asset] = auctionId;
         if (address(breaker) != address(0)) breaker.onAuctionStart(asset, k.debt, k.value);
 
         uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
@@ -159,12 +161,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _sizeKick(VaultId vault, address asset, uint256 index) internal view returns (Kick memory) {
         CollateralAuctionConfig memory cfg = _configs[asset];
         if (address(cfg.curve) == address(0)) revert AuctionNotConfigured(asset);
-        uint256 existing = _active[vault][asset];
+        uint256 blocking = _blocking[vault];
+        uint256 existing = _activeAuction(vault, asset, blocking);
         if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
         // While an auction runs, the vault's HF leaves out its lot (which exceeds the debt it covers),
         // so sizing a second auction then would over-liquidate: one auction per vault at a time. Dust-sized
         // auctions do not block, so nobody can stall a vault's liquidation by kicking a tiny position.
-        uint256 blocking = _blocking[vault];
         if (blocking != 0) revert VaultHasOpenAuction(vault, blocking);
 
         IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(vault);
@@ -399,8 +401,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
             uint256 throttled = a.throttledDebt;
             delete _auctions[auctionId];
             if (throttled != 0) circuitBreaker.onAuctionEnd(t.left.asset, throttled);
-            _active[t.left.vault][t.left.asset] = 0;
             if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
+            else _active[t.left.vault][t.left.asset] = 0;
         } else {
             t.tabLeft = RiskMath.toDebtUp(t.left.scaledDebt, index) + t.left.penalty;
         }
@@ -500,7 +502,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256) {
-        return _active[vault][asset];
+        return _activeAuction(vault, asset, _blocking[vault]);
     }
 
     /// @inheritdoc IAuctionHouse
@@ -640,6 +642,13 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 age = block.timestamp - startedAt;
         price = cfg.curve.price(top, age);
         if (_needsReset(cfg, top, age, price)) revert AuctionNeedsReset(auctionId);
+    }
+
+    /// @dev The open auction of `asset` in `vault` (0 if none): the dust-sized one recorded in `_active`,
+    /// else the vault's `blocking` auction if it sells `asset` (one auction per vault and asset).
+    function _activeAuction(VaultId vault, address asset, uint256 blocking) internal view returns (uint256 id) {
+        id = _active[vault][asset];
+        if (id == 0 && blocking != 0 && _auctions[blocking].asset == asset) id = blocking;
     }
 
     /// @dev The external form of a stored auction.

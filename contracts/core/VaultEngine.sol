@@ -73,6 +73,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint128 marketDepth;
     }
 
+    /// @dev An asset's config and its one-byte id (1-based position in `_listed`; 0 = not listed).
+    struct ListedCollateral {
+        CollateralConfig config;
+        uint256 id;
+    }
+
     /// @dev Entries packed into `Vault.collateralIds`.
     uint256 internal constant PACKED_IDS = 16;
     /// @dev One-byte asset ids: at most 255 listed collaterals.
@@ -102,9 +108,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     mapping(VaultId => mapping(address asset => Position)) internal _positions;
     mapping(VaultId => mapping(address account => bool)) internal _managers;
 
-    mapping(address asset => CollateralConfig) internal _configs;
-    /// @dev One-byte id of a listed asset (1-based position in `_listed`); 0 = not listed.
-    mapping(address asset => uint256) internal _assetId;
+    mapping(address asset => ListedCollateral) internal _configs;
     mapping(uint256 assetId => HotConfig) internal _hot;
     mapping(address asset => uint256) internal _scaledDebtBacked; // [scaled base units]
     address[] internal _listed;
@@ -186,7 +190,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IVaultEngine
     function deposit(VaultId id, address asset, uint256 amount) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
-        if (!_configs[asset].enabled) revert CollateralNotEnabled(asset);
+        if (!_configs[asset].config.enabled) revert CollateralNotEnabled(asset);
         // Adding collateral to a vault with debt only reduces risk: no pause or freeze applies to it.
         ICircuitBreaker breaker = circuitBreaker;
         if (address(breaker) != address(0) && _vaults[id].scaledDebt == 0) breaker.checkDeposit(asset);
@@ -511,7 +515,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function collateralConfig(address asset) external view returns (CollateralConfig memory) {
-        return _configs[asset];
+        return _configs[asset].config;
     }
 
     /// @inheritdoc IVaultEngine
@@ -535,7 +539,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function listCollateral(address asset, CollateralConfig calldata config) external restricted {
         if (asset == address(0)) revert ZeroAddress();
         if (asset == baseAsset) revert BaseAssetAsCollateral(asset);
-        if (_assetId[asset] != 0) revert CollateralAlreadyListed(asset);
+        if (_configs[asset].id != 0) revert CollateralAlreadyListed(asset);
         if (_listed.length >= MAX_LISTED)
             revert ParameterOutOfBounds("listedCollaterals", _listed.length + 1, MAX_LISTED);
         uint8 decimals = IERC20Metadata(asset).decimals();
@@ -544,16 +548,16 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         stored.decimals = decimals;
         _checkConfig(asset, stored);
         _listed.push(asset);
-        _assetId[asset] = _listed.length;
+        _configs[asset].id = _listed.length;
         _storeConfig(asset, stored);
         emit CollateralListed(asset, stored);
     }
 
     /// @inheritdoc IVaultEngine
     function setCollateralConfig(address asset, CollateralConfig calldata config) external restricted {
-        if (_assetId[asset] == 0) revert CollateralNotListed(asset);
+        if (_configs[asset].id == 0) revert CollateralNotListed(asset);
         CollateralConfig memory stored = config;
-        stored.decimals = _configs[asset].decimals; // decimals are read once, never set
+        stored.decimals = _configs[asset].config.decimals; // decimals are read once, never set
         _checkConfig(asset, stored);
         _storeConfig(asset, stored);
         emit CollateralConfigSet(asset, stored);
@@ -594,8 +598,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Writes an asset's config and its hot copy together (the only writer of either).
     function _storeConfig(address asset, CollateralConfig memory c) internal {
-        _configs[asset] = c;
-        _hot[_assetId[asset]] = HotConfig({
+        _configs[asset].config = c;
+        _hot[_configs[asset].id] = HotConfig({
             asset: asset,
             enabled: c.enabled,
             decimals: c.decimals,
@@ -680,7 +684,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             a.amount = _positions[id][asset].amount;
             uint256 volatility;
             (a.price, volatility) = oracle_.getPriceAndVolatility(asset);
-            // 10 ** decimals from the config slot already loaded: no separate unit lookup per asset.
             a.value = RiskMath.valueDown(a.amount, a.price, 10 ** c.decimals);
 
             uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
@@ -756,7 +759,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             _scaledDebtBacked[a.asset] = backed;
             if (share > old) {
                 uint256 backedDebt = RiskMath.toDebtUp(backed, index);
-                uint256 ceiling = _configs[a.asset].debtCeiling;
+                uint256 ceiling = _configs[a.asset].config.debtCeiling;
                 if (backedDebt > ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, ceiling);
             }
         }
@@ -824,7 +827,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 _scaledDebtBacked[asset] += orphaned;
             }
         }
-        if (n < PACKED_IDS) vault.collateralIds = uint128(vault.collateralIds | (_assetId[asset] << (8 * n)));
+        if (n < PACKED_IDS) vault.collateralIds = uint128(vault.collateralIds | (_configs[asset].id << (8 * n)));
         else _collateralOverflow[id].push(asset);
     }
 
@@ -833,7 +836,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Vault storage vault = _vaults[id];
         uint256 ids = vault.collateralIds;
         uint256 n = _listLength(id, ids);
-        uint256 target = _assetId[asset];
+        uint256 target = _configs[asset].id;
         uint256 i;
         while (
             i < n &&
@@ -856,7 +859,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 extra[i - PACKED_IDS] = lastAsset;
                 return;
             }
-            lastId = _assetId[lastAsset];
+            lastId = _configs[lastAsset].id;
         }
         if (i != last) ids = (ids & ~(uint256(0xff) << (8 * i))) | (lastId << (8 * i));
         vault.collateralIds = uint128(ids);
@@ -871,7 +874,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @dev Asset id of entry `i` of the vault's list.
     function _listIdAt(VaultId id, uint256 ids, uint256 i) internal view returns (uint256) {
         if (i < PACKED_IDS) return (ids >> (8 * i)) & 0xff;
-        return _assetId[_collateralOverflow[id][i - PACKED_IDS]];
+        return _configs[_collateralOverflow[id][i - PACKED_IDS]].id;
     }
 
     /// @dev First entry of the vault's list; address(0) when empty.
