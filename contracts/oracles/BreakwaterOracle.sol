@@ -150,6 +150,11 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     }
 
     /// @inheritdoc IBreakwaterOracle
+    function windowHighPrice(address asset) external view returns (uint256) {
+        return _assets[asset].prices.windowHighPrice;
+    }
+
+    /// @inheritdoc IBreakwaterOracle
     function feedConfig(address asset) external view returns (FeedConfig memory config) {
         AssetData storage data = _assets[asset];
         config.primary = data.head.primary;
