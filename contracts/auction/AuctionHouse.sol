@@ -52,21 +52,33 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @notice Pauses, breakers and the liquidation throttle; address(0) until wired (then no checks).
     ICircuitBreaker public circuitBreaker;
-    /// @dev Per-auction book-keeping, packed in one slot (one fresh storage write per kick):
-    /// `incentiveLeft` is the keeper incentive the auction may still pay (kick and resets together never
-    /// exceed its penalty); `throttledDebt` is the debt it holds against the throttle's caps, released
-    /// when it settles [base units].
-    struct AuctionLedger {
+    /// @dev Storage form of an auction, four slots (each a fresh write per kick): the {Auction} fields
+    /// with the vault id narrowed to 56 bits and the start to 40, so that vault, asset and start share a
+    /// slot, plus the per-auction book-keeping: `incentiveLeft` is the keeper incentive the auction may
+    /// still pay (kick and resets together never exceed its penalty); `throttledDebt` is the debt it
+    /// holds against the throttle's caps, released when it settles [base units].
+    struct StoredAuction {
+        address asset;
+        uint40 startedAt; // [s]
+        uint56 vault;
+        uint128 lot;
+        uint128 scaledDebt;
+        uint128 penalty;
+        uint128 top;
         uint128 incentiveLeft;
         uint128 throttledDebt;
     }
 
     uint256 public auctionCount;
-    mapping(uint256 auctionId => Auction) internal _auctions;
+    mapping(uint256 auctionId => StoredAuction) internal _auctions;
+    /// @dev Open dust-sized (non-blocking) auction of a vault's asset. A blocking auction is found through
+    /// `_blocking` instead (see {_activeAuction}), which saves the kick a fresh slot.
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
     /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
     mapping(VaultId vault => uint256 auctionId) internal _blocking;
-    mapping(uint256 auctionId => AuctionLedger) internal _ledger;
+    /// @dev 10 ** decimals of each configured collateral, cached at configuration (the engine never
+    /// changes an asset's decimals), so kicks and takes need no call for it.
+    mapping(address asset => uint256) internal _units;
 
     /// @dev Sizing of a new auction.
     struct Kick {
@@ -116,26 +128,22 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
         engine.seizeForAuction(vault, asset, k.lot, k.scaledDebt);
         auctionId = ++auctionCount;
-        _auctions[auctionId] = Auction({
-            vault: vault,
+        // The throttle records the debt below (or the kick reverts), so the ledger is known up front.
+        uint256 throttled = address(breaker) != address(0) ? k.debt : 0;
+        _auctions[auctionId] = StoredAuction({
             asset: asset,
-            startedAt: uint64(block.timestamp),
+            startedAt: uint40(block.timestamp),
+            vault: SafeCast.toUint56(VaultId.unwrap(vault)),
             lot: uint128(k.lot),
             scaledDebt: uint128(k.scaledDebt),
             penalty: uint128(k.penalty),
-            top: uint128(k.top)
-        });
-        _active[vault][asset] = auctionId;
-        if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
-        uint256 throttled;
-        if (address(breaker) != address(0)) {
-            breaker.onAuctionStart(asset, k.debt, k.value);
-            throttled = k.debt;
-        }
-        _ledger[auctionId] = AuctionLedger({
+            top: uint128(k.top),
             incentiveLeft: SafeCast.toUint128(k.penalty),
             throttledDebt: SafeCast.toUint128(throttled)
         });
+        if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
+        else _active[vault][asset] = auctionId;
+        if (address(breaker) != address(0)) breaker.onAuctionStart(asset, k.debt, k.value);
 
         uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
         emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
@@ -153,12 +161,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _sizeKick(VaultId vault, address asset, uint256 index) internal view returns (Kick memory) {
         CollateralAuctionConfig memory cfg = _configs[asset];
         if (address(cfg.curve) == address(0)) revert AuctionNotConfigured(asset);
-        uint256 existing = _active[vault][asset];
+        uint256 blocking = _blocking[vault];
+        uint256 existing = _activeAuction(vault, asset, blocking);
         if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
         // While an auction runs, the vault's HF leaves out its lot (which exceeds the debt it covers),
         // so sizing a second auction then would over-liquidate: one auction per vault at a time. Dust-sized
         // auctions do not block, so nobody can stall a vault's liquidation by kicking a tiny position.
-        uint256 blocking = _blocking[vault];
         if (blocking != 0) revert VaultHasOpenAuction(vault, blocking);
 
         IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(vault);
@@ -372,30 +380,29 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 maxPrice
     ) internal returns (Settlement memory t) {
         if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Take);
-        Auction storage a = _auctions[auctionId];
+        StoredAuction storage a = _auctions[auctionId];
         uint256 lot = a.lot;
         if (lot == 0) revert AuctionNotActive(auctionId);
-        t.price = _currentPrice(auctionId, a);
+        t.price = _currentPrice(auctionId, a.asset, a.startedAt, a.top);
         if (t.price > maxPrice) revert TakePriceTooHigh(auctionId, t.price, maxPrice);
 
         uint256 index = pool.accrueInterest();
         uint256 debtNow = RiskMath.toDebtUp(a.scaledDebt, index);
-        (t.collateral, t.paid) = _quote(auctionId, a, lot, debtNow + a.penalty, maxCollateral, t.price);
+        (t.collateral, t.paid) = _quote(auctionId, a.asset, lot, debtNow + a.penalty, maxCollateral, t.price);
         t.debtPaid = Math.min(t.paid, debtNow);
         t.penaltyPaid = t.paid - t.debtPaid;
         t.scaledPaid = t.debtPaid == debtNow ? a.scaledDebt : RiskMath.toScaledDown(t.debtPaid, index);
         a.lot = uint128(lot - t.collateral);
         a.scaledDebt -= uint128(t.scaledPaid);
         a.penalty -= uint128(t.penaltyPaid);
-        t.left = a;
+        t.left = _load(a);
         t.done = t.left.lot == 0 || (t.left.scaledDebt == 0 && t.left.penalty == 0);
         if (t.done) {
+            uint256 throttled = a.throttledDebt;
             delete _auctions[auctionId];
-            uint256 throttled = _ledger[auctionId].throttledDebt;
-            delete _ledger[auctionId];
             if (throttled != 0) circuitBreaker.onAuctionEnd(t.left.asset, throttled);
-            _active[t.left.vault][t.left.asset] = 0;
             if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
+            else _active[t.left.vault][t.left.asset] = 0;
         } else {
             t.tabLeft = RiskMath.toDebtUp(t.left.scaledDebt, index) + t.left.penalty;
         }
@@ -406,13 +413,13 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// MakerDAO's Clipper), nor a lot worth less than dust (take the whole lot instead).
     function _quote(
         uint256 auctionId,
-        Auction memory a,
+        address asset,
         uint256 lot,
         uint256 tab,
         uint256 maxCollateral,
         uint256 price
     ) internal view returns (uint256 collateral, uint256 owe) {
-        uint256 unit = _unit(a.asset);
+        uint256 unit = _unit(asset);
         collateral = Math.min(maxCollateral, lot);
         owe = _toBaseUp(collateral, price, unit);
         if (owe >= tab) {
@@ -448,7 +455,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @inheritdoc IAuctionHouse
     function reset(uint256 auctionId, address keeper) external nonReentrant {
         if (keeper == address(0)) revert ZeroAddress();
-        Auction storage a = _auctions[auctionId];
+        StoredAuction storage a = _auctions[auctionId];
         if (a.lot == 0) revert AuctionNotActive(auctionId);
         CollateralAuctionConfig memory cfg = _configs[a.asset];
         uint256 age = block.timestamp - a.startedAt;
@@ -456,13 +463,13 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (!_needsReset(cfg, a.top, age, price)) revert AuctionDoesNotNeedReset(auctionId, price, age);
         // A reset restarts selling: the same pauses, trips and grace periods as a new auction apply.
         if (address(circuitBreaker) != address(0)) {
-            circuitBreaker.checkLiquidation(a.asset, engine.healthFactor(a.vault) < _params.hardFloor);
+            circuitBreaker.checkLiquidation(a.asset, engine.healthFactor(VaultId.wrap(a.vault)) < _params.hardFloor);
         }
 
         uint256 index = pool.accrueInterest();
         uint256 top = Math.mulDiv(_oraclePriceInBase(a.asset), cfg.startBuffer, WAD);
         a.top = uint128(top);
-        a.startedAt = uint64(block.timestamp);
+        a.startedAt = uint40(block.timestamp);
         uint256 reward = _payKeeper(auctionId, keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
         emit AuctionReset(auctionId, keeper, top, reward);
     }
@@ -471,12 +478,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function auction(uint256 auctionId) external view returns (Auction memory) {
-        return _auctions[auctionId];
+        return _load(_auctions[auctionId]);
     }
 
     /// @inheritdoc IAuctionHouse
     function auctionStatus(uint256 auctionId) external view returns (AuctionStatus memory s) {
-        Auction memory a = _auctions[auctionId];
+        Auction memory a = _load(_auctions[auctionId]);
         if (a.lot == 0) return s;
         CollateralAuctionConfig memory cfg = _configs[a.asset];
         uint256 age = block.timestamp - a.startedAt;
@@ -495,7 +502,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256) {
-        return _active[vault][asset];
+        return _activeAuction(vault, asset, _blocking[vault]);
     }
 
     /// @inheritdoc IAuctionHouse
@@ -505,12 +512,12 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function throttledDebtOf(uint256 auctionId) external view returns (uint256) {
-        return _ledger[auctionId].throttledDebt;
+        return _auctions[auctionId].throttledDebt;
     }
 
     /// @inheritdoc IAuctionHouse
     function incentiveLeft(uint256 auctionId) external view returns (uint256) {
-        return _ledger[auctionId].incentiveLeft;
+        return _auctions[auctionId].incentiveLeft;
     }
 
     /// @inheritdoc IAuctionHouse
@@ -545,11 +552,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 maxCollateral,
         uint256 marketPrice
     ) external view returns (uint256 collateral, uint256 owe, int256 profit) {
-        Auction memory a = _auctions[auctionId];
+        Auction memory a = _load(_auctions[auctionId]);
         if (a.lot == 0) revert AuctionNotActive(auctionId);
-        uint256 price = _currentPrice(auctionId, a);
+        uint256 price = _currentPrice(auctionId, a.asset, a.startedAt, a.top);
         uint256 tab = RiskMath.toDebtUp(a.scaledDebt, pool.currentBorrowIndex()) + a.penalty;
-        (collateral, owe) = _quote(auctionId, a, a.lot, tab, maxCollateral, price);
+        (collateral, owe) = _quote(auctionId, a.asset, a.lot, tab, maxCollateral, price);
         profit = int256(_toBaseDown(collateral, marketPrice, _unit(a.asset))) - int256(owe);
     }
 
@@ -567,7 +574,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function setCollateralAuctionConfig(address asset, CollateralAuctionConfig calldata config) external restricted {
-        if (engine.collateralConfig(asset).marketDepth == 0) revert AuctionNotConfigured(asset); // not listed
+        IVaultEngine.CollateralConfig memory listed = engine.collateralConfig(asset);
+        if (listed.marketDepth == 0) revert AuctionNotConfigured(asset); // not listed
         if (address(config.curve) == address(0)) revert ZeroAddress();
         _bound("penalty", config.penalty, MIN_PENALTY, MAX_PENALTY);
         _bound("startBuffer", config.startBuffer, WAD, MAX_START_BUFFER);
@@ -576,6 +584,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         _checkIncentive(asset, config.penalty, _params);
         if (address(_configs[asset].curve) == address(0)) _configuredAssets.push(asset);
         _configs[asset] = config;
+        _units[asset] = 10 ** listed.decimals;
         emit CollateralAuctionConfigSet(asset, config);
     }
 
@@ -623,11 +632,34 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     // ------------------------------------------------------------------ internal helpers
 
-    function _currentPrice(uint256 auctionId, Auction memory a) internal view returns (uint256 price) {
-        CollateralAuctionConfig memory cfg = _configs[a.asset];
-        uint256 age = block.timestamp - a.startedAt;
-        price = cfg.curve.price(a.top, age);
-        if (_needsReset(cfg, a.top, age, price)) revert AuctionNeedsReset(auctionId);
+    function _currentPrice(
+        uint256 auctionId,
+        address asset,
+        uint256 startedAt,
+        uint256 top
+    ) internal view returns (uint256 price) {
+        CollateralAuctionConfig memory cfg = _configs[asset];
+        uint256 age = block.timestamp - startedAt;
+        price = cfg.curve.price(top, age);
+        if (_needsReset(cfg, top, age, price)) revert AuctionNeedsReset(auctionId);
+    }
+
+    /// @dev The open auction of `asset` in `vault` (0 if none): the dust-sized one recorded in `_active`,
+    /// else the vault's `blocking` auction if it sells `asset` (one auction per vault and asset).
+    function _activeAuction(VaultId vault, address asset, uint256 blocking) internal view returns (uint256 id) {
+        id = _active[vault][asset];
+        if (id == 0 && blocking != 0 && _auctions[blocking].asset == asset) id = blocking;
+    }
+
+    /// @dev The external form of a stored auction.
+    function _load(StoredAuction storage s) internal view returns (Auction memory a) {
+        a.vault = VaultId.wrap(s.vault);
+        a.asset = s.asset;
+        a.startedAt = s.startedAt;
+        a.lot = s.lot;
+        a.scaledDebt = s.scaledDebt;
+        a.penalty = s.penalty;
+        a.top = s.top;
     }
 
     function _needsReset(
@@ -645,7 +677,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _payKeeper(uint256 auctionId, address keeper, uint256 tab) internal returns (uint256 paid) {
         AuctionParameters memory p = _params;
         if (tab < p.dust) return 0;
-        AuctionLedger storage ledger = _ledger[auctionId];
+        StoredAuction storage ledger = _auctions[auctionId];
         uint256 reward = Math.min(p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD), ledger.incentiveLeft);
         if (reward == 0) return 0;
         paid = IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
@@ -664,8 +696,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (fund == address(0)) revert ZeroAddress();
     }
 
-    function _unit(address asset) internal view returns (uint256) {
-        return 10 ** engine.collateralConfig(asset).decimals;
+    function _unit(address asset) internal view returns (uint256 unit) {
+        unit = _units[asset];
+        if (unit == 0) unit = 10 ** engine.collateralConfig(asset).decimals; // not configured here
     }
 
     /// @dev Base units for `collateral` token units at `price` [wad base per token], rounded up.

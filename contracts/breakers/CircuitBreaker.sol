@@ -404,7 +404,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         v.debtUnderAuctionCap = config.debtUnderAuctionCap;
         v.bucketAvailable = _bucketAvailable(state, config);
         v.bucketCapacity = config.bucketCapacity;
-        v.windowHighPrice = oracle.trackerState(asset).windowHighPrice;
+        v.windowHighPrice = oracle.windowHighPrice(asset);
         v.tripPrice = config.maxDrop == 0 ? 0 : _tripPrice(v.windowHighPrice, config.maxDrop);
     }
 
@@ -459,10 +459,11 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         uint256 price
     ) internal view returns (bool) {
         if (maxDrop == 0) return false;
-        IBreakwaterOracle.TrackerState memory tracker = oracle.trackerState(asset);
-        if (price >= _tripPrice(tracker.windowHighPrice, maxDrop)) return false;
+        // The window high alone first (one oracle slot): the window start matters only below the trip price.
+        if (price >= _tripPrice(oracle.windowHighPrice(asset), maxDrop)) return false;
+        uint256 windowStart = oracle.trackerState(asset).windowStart;
         // Same rule as `trip`: a window whose drop already tripped once does not trip or block again.
-        return tracker.windowStart == 0 || tracker.windowStart > state.trippedWindowStart;
+        return windowStart == 0 || windowStart > state.trippedWindowStart;
     }
 
     /// @dev Price below which `asset` can be tripped: windowHigh x (1 - maxDrop), rounded down [wad].

@@ -303,8 +303,17 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
+    /// @dev The index part of {_pendingAccrual} alone: skips the reserve-share maths (fund, supply),
+    /// which every health view would otherwise pay for.
     function currentBorrowIndex() external view returns (uint256) {
-        return _pendingAccrual().index;
+        IndexState memory s = _indexState;
+        uint256 dt = block.timestamp - s.lastAccrual;
+        if (dt == 0) return s.borrowIndex;
+        Ledger memory ledger = _ledger;
+        if (ledger.totalScaledDebt == 0) return s.borrowIndex;
+        uint256 rate = _borrowRate(ledger.cash, _toAssetsDown(ledger.totalScaledDebt, s.borrowIndex));
+        if (rate == 0) return s.borrowIndex;
+        return _growIndexUp(s.borrowIndex, rate, dt);
     }
 
     /// @inheritdoc ILendingPool

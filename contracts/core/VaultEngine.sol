@@ -52,7 +52,37 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint40 flaggedAt; // margin call start [s]; 0 when not flagged
         uint32 openAuctions;
         uint128 scaledDebt; // [scaled base units]
+        /// @dev The first PACKED_IDS entries of the vault's collateral list as one-byte asset ids (entry i
+        /// in byte i, contiguous, 0 = none), in the debt's slot: the list costs no slot of its own and
+        /// every health check gets it with the debt. Further entries live in `_collateralOverflow`.
+        uint128 collateralIds;
     }
+
+    /// @dev What the health loop needs of a listed asset, keyed by its one-byte id, in three slots (its
+    /// address included). A copy of `_configs` (minus the ceiling), written with it by governance.
+    struct HotConfig {
+        address asset;
+        bool enabled;
+        uint8 decimals;
+        uint64 initialHaircut;
+        uint64 maintenanceHaircut;
+        uint64 volatilityMultiplier;
+        uint64 volatilityCap;
+        uint64 sizeMultiplier;
+        uint64 sizeCap;
+        uint128 marketDepth;
+    }
+
+    /// @dev An asset's config and its one-byte id (1-based position in `_listed`; 0 = not listed).
+    struct ListedCollateral {
+        CollateralConfig config;
+        uint256 id;
+    }
+
+    /// @dev Entries packed into `Vault.collateralIds`.
+    uint256 internal constant PACKED_IDS = 16;
+    /// @dev One-byte asset ids: at most 255 listed collaterals.
+    uint256 internal constant MAX_LISTED = 255;
 
     /// @dev One slot: the amount held and the share of the vault's scaled debt attributed to it
     /// (for the per-collateral debt ceiling).
@@ -72,12 +102,14 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     uint256 public vaultCount;
 
     mapping(VaultId => Vault) internal _vaults;
-    mapping(VaultId => address[]) internal _collateralList;
+    /// @dev Collateral list entries from index PACKED_IDS on (only returns from auctions, which skip the
+    /// per-vault cap, can get a list there).
+    mapping(VaultId => address[]) internal _collateralOverflow;
     mapping(VaultId => mapping(address asset => Position)) internal _positions;
     mapping(VaultId => mapping(address account => bool)) internal _managers;
 
-    mapping(address asset => CollateralConfig) internal _configs;
-    mapping(address asset => uint256) internal _unit; // 10 ** decimals
+    mapping(address asset => ListedCollateral) internal _configs;
+    mapping(uint256 assetId => HotConfig) internal _hot;
     mapping(address asset => uint256) internal _scaledDebtBacked; // [scaled base units]
     address[] internal _listed;
 
@@ -161,7 +193,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IVaultEngine
     function deposit(VaultId id, address asset, uint256 amount) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
-        if (!_configs[asset].enabled) revert CollateralNotEnabled(asset);
+        if (!_configs[asset].config.enabled) revert CollateralNotEnabled(asset);
         // Adding collateral to a vault with debt only reduces risk: no pause or freeze applies to it.
         ICircuitBreaker breaker = circuitBreaker;
         if (address(breaker) != address(0) && _vaults[id].scaledDebt == 0) breaker.checkDeposit(asset);
@@ -169,9 +201,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
         if (held == 0) {
-            address[] storage list = _collateralList[id];
-            if (list.length >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
-            _addToList(id, asset);
+            uint256 n = _listLength(id, _vaults[id].collateralIds);
+            if (n >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
+            _addToList(id, asset, n);
         }
         position.amount = (held + amount).toUint128();
         emit CollateralDeposited(id, asset, msg.sender, amount);
@@ -209,7 +241,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 index = pool.accrueInterest();
             HealthBreakdown memory health = _health(id, scaledDebt, index, true);
             _requireInitialHealth(id, health);
-            _attributeDebt(id, health, scaledDebt);
+            _attributeDebt(id, health, scaledDebt, index);
         }
         emit CollateralWithdrawn(id, asset, receiver, amount);
         IERC20(asset).safeTransfer(receiver, amount);
@@ -230,7 +262,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         HealthBreakdown memory health = _health(id, scaledDebt, index, true);
         if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
         _requireInitialHealth(id, health);
-        _attributeDebt(id, health, scaledDebt);
+        _attributeDebt(id, health, scaledDebt, index);
 
         emit Borrowed(id, receiver, amount, scaledAdded);
         uint256 scaledByPool = pool.borrow(amount, receiver);
@@ -308,7 +340,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Vault storage vault = _vaults[id];
         if (vault.owner == address(0)) revert UnknownVault(id);
         uint256 scaledDebt = vault.scaledDebt;
-        uint256 collaterals = _collateralList[id].length;
+        uint256 collaterals = _listLength(id, vault.collateralIds);
         if (collaterals != 0 || vault.openAuctions != 0 || scaledDebt == 0) {
             revert NotBadDebt(id, collaterals, vault.openAuctions, scaledDebt);
         }
@@ -372,14 +404,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (collateral != 0) {
             Position storage position = _positions[id][asset];
             // No TooManyCollaterals check: a return must never fail.
-            if (position.amount == 0) _addToList(id, asset);
+            if (position.amount == 0) _addToList(id, asset, _listLength(id, vault.collateralIds));
             position.amount += collateral.toUint128();
         }
         if (scaledDebt != 0) {
             vault.scaledDebt += scaledDebt.toUint128();
             // Attribute returned debt to the auctioned asset if still held, else to any collateral.
-            address[] storage list = _collateralList[id];
-            address holder = _positions[id][asset].amount != 0 ? asset : (list.length != 0 ? list[0] : address(0));
+            address holder = _positions[id][asset].amount != 0 ? asset : _firstCollateral(id);
             if (holder != address(0)) {
                 _positions[id][holder].scaledDebtAttributed += uint128(scaledDebt);
                 _scaledDebtBacked[holder] += scaledDebt;
@@ -433,8 +464,11 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function collateralsOf(VaultId id) external view returns (address[] memory) {
-        return _collateralList[id];
+    function collateralsOf(VaultId id) external view returns (address[] memory list) {
+        uint256 ids = _vaults[id].collateralIds;
+        uint256 n = _listLength(id, ids);
+        list = new address[](n);
+        for (uint256 i; i < n; ++i) list[i] = _hot[_listIdAt(id, ids, i)].asset;
     }
 
     /// @inheritdoc IVaultEngine
@@ -489,7 +523,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function collateralConfig(address asset) external view returns (CollateralConfig memory) {
-        return _configs[asset];
+        return _configs[asset].config;
     }
 
     /// @inheritdoc IVaultEngine
@@ -513,25 +547,27 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function listCollateral(address asset, CollateralConfig calldata config) external restricted {
         if (asset == address(0)) revert ZeroAddress();
         if (asset == baseAsset) revert BaseAssetAsCollateral(asset);
-        if (_unit[asset] != 0) revert CollateralAlreadyListed(asset);
+        if (_configs[asset].id != 0) revert CollateralAlreadyListed(asset);
+        if (_listed.length >= MAX_LISTED)
+            revert ParameterOutOfBounds("listedCollaterals", _listed.length + 1, MAX_LISTED);
         uint8 decimals = IERC20Metadata(asset).decimals();
         if (decimals > 36) revert ParameterOutOfBounds("decimals", decimals, 36);
         CollateralConfig memory stored = config;
         stored.decimals = decimals;
         _checkConfig(asset, stored);
-        _configs[asset] = stored;
-        _unit[asset] = 10 ** decimals;
         _listed.push(asset);
+        _configs[asset].id = _listed.length;
+        _storeConfig(asset, stored);
         emit CollateralListed(asset, stored);
     }
 
     /// @inheritdoc IVaultEngine
     function setCollateralConfig(address asset, CollateralConfig calldata config) external restricted {
-        if (_unit[asset] == 0) revert CollateralNotListed(asset);
+        if (_configs[asset].id == 0) revert CollateralNotListed(asset);
         CollateralConfig memory stored = config;
-        stored.decimals = _configs[asset].decimals; // decimals are read once, never set
+        stored.decimals = _configs[asset].config.decimals; // decimals are read once, never set
         _checkConfig(asset, stored);
-        _configs[asset] = stored;
+        _storeConfig(asset, stored);
         emit CollateralConfigSet(asset, stored);
     }
 
@@ -566,6 +602,23 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (address(circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(circuitBreaker));
         circuitBreaker = breaker;
         emit CircuitBreakerSet(address(breaker));
+    }
+
+    /// @dev Writes an asset's config and its hot copy together (the only writer of either).
+    function _storeConfig(address asset, CollateralConfig memory c) internal {
+        _configs[asset].config = c;
+        _hot[_configs[asset].id] = HotConfig({
+            asset: asset,
+            enabled: c.enabled,
+            decimals: c.decimals,
+            initialHaircut: c.initialHaircut,
+            maintenanceHaircut: c.maintenanceHaircut,
+            volatilityMultiplier: c.volatilityMultiplier,
+            volatilityCap: c.volatilityCap,
+            sizeMultiplier: c.sizeMultiplier,
+            sizeCap: c.sizeCap,
+            marketDepth: c.marketDepth
+        });
     }
 
     function _setMinDebt(uint256 minDebt_) internal {
@@ -628,18 +681,18 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             health.basePrice = oracle_.getPrice(baseAsset);
             health.debtValue = RiskMath.debtValueUp(health.debt, health.basePrice, BASE_UNIT);
         }
-        address[] storage list = _collateralList[id];
-        uint256 n = list.length;
+        uint256 ids = _vaults[id].collateralIds;
+        uint256 n = _listLength(id, ids);
         health.assets = new AssetHealth[](n);
         for (uint256 i; i < n; ++i) {
-            address asset = list[i];
+            HotConfig memory c = _hot[_listIdAt(id, ids, i)];
+            address asset = c.asset;
             AssetHealth memory a = health.assets[i];
             a.asset = asset;
             a.amount = _positions[id][asset].amount;
-            CollateralConfig memory c = _configs[asset];
             uint256 volatility;
             (a.price, volatility) = oracle_.getPriceAndVolatility(asset);
-            a.value = RiskMath.valueDown(a.amount, a.price, _unit[asset]);
+            a.value = RiskMath.valueDown(a.amount, a.price, 10 ** c.decimals);
 
             uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
             a.volatilityAddOn = volAddOn;
@@ -688,8 +741,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @dev Re-attributes the vault's whole scaled debt to its collaterals in proportion to their
     /// borrowing power, then checks every asset whose attribution grew against its debt ceiling.
     /// The last asset with borrowing power takes the rounding remainder, so attributions sum exactly
-    /// to the vault's scaled debt.
-    function _attributeDebt(VaultId id, HealthBreakdown memory health, uint256 scaledDebt) internal {
+    /// to the vault's scaled debt. `index` is the borrow index accrued in this transaction.
+    function _attributeDebt(VaultId id, HealthBreakdown memory health, uint256 scaledDebt, uint256 index) internal {
         uint256 n = health.assets.length;
         uint256 lastWithPower = type(uint256).max;
         for (uint256 i; i < n; ++i) {
@@ -697,7 +750,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         }
         // With no borrowing power the initial-health check has already reverted.
         uint256 assigned;
-        uint256 index = 0;
         for (uint256 i; i < n; ++i) {
             AssetHealth memory a = health.assets[i];
             uint256 share;
@@ -714,9 +766,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 backed = _scaledDebtBacked[a.asset] + share - old;
             _scaledDebtBacked[a.asset] = backed;
             if (share > old) {
-                if (index == 0) index = pool.currentBorrowIndex();
                 uint256 backedDebt = RiskMath.toDebtUp(backed, index);
-                uint256 ceiling = _configs[a.asset].debtCeiling;
+                uint256 ceiling = _configs[a.asset].config.debtCeiling;
                 if (backedDebt > ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, ceiling);
             }
         }
@@ -727,12 +778,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function _reduceAttributedDebt(VaultId id, uint256 scaledDebt, uint256 scaledRepaid) internal {
         if (scaledRepaid == 0) return;
         uint256 remaining = scaledDebt - scaledRepaid;
-        address[] storage list = _collateralList[id];
-        uint256 n = list.length;
+        uint256 ids = _vaults[id].collateralIds;
+        uint256 n = _listLength(id, ids);
         uint256 kept;
         address firstAsset;
         for (uint256 i; i < n; ++i) {
-            address asset = list[i];
+            address asset = _hot[_listIdAt(id, ids, i)].asset;
             Position storage position = _positions[id][asset];
             uint256 old = position.scaledDebtAttributed;
             if (old == 0) continue;
@@ -767,36 +818,76 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (old == 0) return;
         position.scaledDebtAttributed = 0;
         _scaledDebtBacked[asset] -= old;
-        address[] storage list = _collateralList[id];
-        if (list.length == 0) return;
-        address heir = list[0];
+        address heir = _firstCollateral(id);
+        if (heir == address(0)) return;
         _positions[id][heir].scaledDebtAttributed += uint128(old);
         _scaledDebtBacked[heir] += old;
     }
 
-    /// @dev Adds `asset` to the vault's list. Debt left on a vault without collateral has no attribution
-    /// (see _moveAttribution); the first collateral to arrive carries it again.
-    function _addToList(VaultId id, address asset) internal {
-        address[] storage list = _collateralList[id];
-        if (list.length == 0) {
-            uint256 orphaned = _vaults[id].scaledDebt;
+    /// @dev Adds `asset` to the vault's list, whose length is `n`. Debt left on a vault without collateral
+    /// has no attribution (see _moveAttribution); the first collateral to arrive carries it again.
+    function _addToList(VaultId id, address asset, uint256 n) internal {
+        Vault storage vault = _vaults[id];
+        if (n == 0) {
+            uint256 orphaned = vault.scaledDebt;
             if (orphaned != 0) {
                 _positions[id][asset].scaledDebtAttributed += uint128(orphaned);
                 _scaledDebtBacked[asset] += orphaned;
             }
         }
-        list.push(asset);
+        if (n < PACKED_IDS) vault.collateralIds = uint128(vault.collateralIds | (_configs[asset].id << (8 * n)));
+        else _collateralOverflow[id].push(asset);
     }
 
+    /// @dev Removes `asset` from the vault's list: the last entry takes its place (swap and pop).
     function _removeFromList(VaultId id, address asset) internal {
-        address[] storage list = _collateralList[id];
-        uint256 n = list.length;
-        for (uint256 i; i < n; ++i) {
-            if (list[i] == asset) {
-                list[i] = list[n - 1];
-                list.pop();
+        Vault storage vault = _vaults[id];
+        uint256 ids = vault.collateralIds;
+        uint256 n = _listLength(id, ids);
+        uint256 target = _configs[asset].id;
+        uint256 i;
+        while (
+            i < n &&
+            (i < PACKED_IDS ? (ids >> (8 * i)) & 0xff != target : _collateralOverflow[id][i - PACKED_IDS] != asset)
+        ) {
+            ++i;
+        }
+        if (i == n) return;
+        uint256 last = n - 1;
+        uint256 lastId;
+        if (last < PACKED_IDS) {
+            lastId = (ids >> (8 * last)) & 0xff;
+            ids &= ~(uint256(0xff) << (8 * last));
+        } else {
+            address[] storage extra = _collateralOverflow[id];
+            address lastAsset = extra[last - PACKED_IDS];
+            extra.pop();
+            if (i == last) return;
+            if (i >= PACKED_IDS) {
+                extra[i - PACKED_IDS] = lastAsset;
                 return;
             }
+            lastId = _configs[lastAsset].id;
         }
+        if (i != last) ids = (ids & ~(uint256(0xff) << (8 * i))) | (lastId << (8 * i));
+        vault.collateralIds = uint128(ids);
+    }
+
+    /// @dev Length of the vault's collateral list, given its packed ids.
+    function _listLength(VaultId id, uint256 ids) internal view returns (uint256 n) {
+        while (n < PACKED_IDS && (ids >> (8 * n)) & 0xff != 0) ++n;
+        if (n == PACKED_IDS) n += _collateralOverflow[id].length;
+    }
+
+    /// @dev Asset id of entry `i` of the vault's list.
+    function _listIdAt(VaultId id, uint256 ids, uint256 i) internal view returns (uint256) {
+        if (i < PACKED_IDS) return (ids >> (8 * i)) & 0xff;
+        return _configs[_collateralOverflow[id][i - PACKED_IDS]].id;
+    }
+
+    /// @dev First entry of the vault's list; address(0) when empty.
+    function _firstCollateral(VaultId id) internal view returns (address) {
+        uint256 first = _vaults[id].collateralIds & 0xff;
+        return first == 0 ? address(0) : _hot[first].asset;
     }
 }

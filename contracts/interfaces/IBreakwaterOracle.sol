@@ -92,6 +92,10 @@ interface IBreakwaterOracle {
     /// @notice Tracked volatility of `asset` [wad per VARIANCE_INTERVAL]; zero before the second poke.
     function volatility(address asset) external view returns (uint256);
 
+    /// @notice The tracker's window high of `asset` [wad] (`trackerState(asset).windowHighPrice`, zero
+    /// before the first poke): the one tracker figure the breakers' hot checks need, in one slot.
+    function windowHighPrice(address asset) external view returns (uint256);
+
     /// @notice Permissionless: reads the current price and folds the return since the last poke into
     /// the EWMA. Pokes closer together than `minPokeInterval` only refresh the window high. Then tries
     /// to trip the price-drop breaker (if wired), which trips only on a real drop.

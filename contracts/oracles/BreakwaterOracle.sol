@@ -15,8 +15,8 @@ import {ChainlinkReader} from "./ChainlinkReader.sol";
 /// {decayWeight}). With a per-poke decay, anyone could shrink the variance by poking every
 /// `minPokeInterval` in a calm market (60 pokes an hour: 0.94^60 ~ 2.4% left instead of 94%).
 /// @dev Storage is laid out for the hot path (`getPriceAndVolatility`, once per collateral in every
-/// health check): without a secondary feed it reads the sequencer slot plus three asset slots
-/// (feed head, bounds, tracker stats) and makes one external call per feed.
+/// health check): without a secondary feed it reads the sequencer slot plus two asset slots
+/// (feed head with the cached volatility, bounds) and makes one external call per feed.
 contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     uint256 private constant WAD = 1e18;
 
@@ -50,20 +50,25 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     /// @notice Gas forwarded to each feed call (see {ChainlinkReader}).
     uint256 public constant FEED_CALL_GAS_LIMIT = ChainlinkReader.FEED_CALL_GAS_LIMIT;
 
-    /// @dev Everything the hot path needs about the primary feed, in one slot (248 bits).
+    /// @dev Everything the hot path needs about the primary feed, and the tracked volatility, in one
+    /// slot (256 bits). The staleness is validated to at most MAX_STALENESS (< 2^24), the decimals to
+    /// at most MAX_FEED_DECIMALS (< 2^7), which leaves bit 7 of `primaryDecimals` for the
+    /// has-a-secondary flag (`HAS_SECONDARY`), which lets the hot path skip the secondary slot.
     struct FeedHead {
         AggregatorV3Interface primary; // zero = no feed
-        uint32 primaryStaleness; // [s]
-        uint32 secondaryStaleness; // [s]
-        uint8 primaryDecimals; // cached from the feed at setFeed
-        uint8 secondaryDecimals;
-        bool hasSecondary; // lets the hot path skip the secondary slot entirely
+        uint24 primaryStaleness; // [s]
+        uint8 primaryDecimals; // cached from the feed at setFeed, | HAS_SECONDARY
+        uint64 volatility; // tracker: sqrt(ewmaVariance) [wad], cached so the hot path pays no sqrt
     }
 
     struct FeedSecondary {
         AggregatorV3Interface feed;
         uint64 maxDeviation; // [wad]
+        uint32 staleness; // [s]
     }
+
+    uint8 private constant HAS_SECONDARY = 0x80;
+    uint8 private constant DECIMALS_MASK = 0x7f;
 
     struct PriceBounds {
         uint128 minPrice; // [wad]
@@ -76,13 +81,14 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         uint128 windowHighPrice; // [wad]
     }
 
-    /// @dev Tracker statistics. Both values are <= 1e18 by construction (capped samples), so 64
-    /// bits suffice; the volatility is cached so the hot path does not pay for a sqrt.
+    /// @dev Tracker statistics (the volatility lives in the feed head). The variance is <= 1e18 by
+    /// construction (capped samples), so 64 bits suffice. The secondary feed's decimals sit here,
+    /// read only by assets with a secondary feed.
     struct TrackerStats {
         uint64 ewmaVariance; // [wad]
-        uint64 volatility; // sqrt(ewmaVariance) [wad]
         uint64 lastUpdate; // [s]
         uint64 windowStart; // [s]
+        uint8 secondaryDecimals; // cached from the secondary feed at setFeed
     }
 
     /// @dev Each nested struct starts its own slot, so every part is one SLOAD.
@@ -130,7 +136,7 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         OracleFailure failure;
         (price, failure) = _readPrice(data);
         if (failure != OracleFailure.None) revert OracleFailed(asset, failure);
-        volatility_ = data.stats.volatility;
+        volatility_ = data.head.volatility;
     }
 
     /// @inheritdoc IBreakwaterOracle
@@ -140,7 +146,12 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
 
     /// @inheritdoc IBreakwaterOracle
     function volatility(address asset) external view returns (uint256) {
-        return _assets[asset].stats.volatility;
+        return _assets[asset].head.volatility;
+    }
+
+    /// @inheritdoc IBreakwaterOracle
+    function windowHighPrice(address asset) external view returns (uint256) {
+        return _assets[asset].prices.windowHighPrice;
     }
 
     /// @inheritdoc IBreakwaterOracle
@@ -149,7 +160,7 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         config.primary = data.head.primary;
         config.secondary = data.secondary.feed;
         config.primaryStaleness = data.head.primaryStaleness;
-        config.secondaryStaleness = data.head.secondaryStaleness;
+        config.secondaryStaleness = data.secondary.staleness;
         config.maxDeviation = data.secondary.maxDeviation;
         config.minPrice = data.bounds.minPrice;
         config.maxPrice = data.bounds.maxPrice;
@@ -167,8 +178,8 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
 
     /// @notice Cached decimals of the primary and secondary feeds of `asset`.
     function feedDecimals(address asset) external view returns (uint8 primaryDecimals, uint8 secondaryDecimals) {
-        FeedHead memory head = _assets[asset].head;
-        return (head.primaryDecimals, head.secondaryDecimals);
+        AssetData storage data = _assets[asset];
+        return (data.head.primaryDecimals & DECIMALS_MASK, data.stats.secondaryDecimals);
     }
 
     /// @notice L2 sequencer uptime feed (zero if disabled) and its grace period [s].
@@ -198,6 +209,8 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
 
         TrackerPrices memory prices = data.prices;
         TrackerStats memory stats = data.stats;
+        uint64 oldVolatility = data.head.volatility;
+        uint64 newVolatility = oldVolatility;
         TrackerParameters memory params = _tracker;
         // Safe casts: price <= maxPrice <= type(uint128).max, timestamps fit 64 bits for aeons.
         uint128 price128 = uint128(price);
@@ -219,7 +232,7 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
                 uint256 w = decayWeight(params.ewmaLambda, dt);
                 uint256 variance = (w * stats.ewmaVariance + (WAD - w) * sample) / WAD;
                 stats.ewmaVariance = uint64(variance);
-                stats.volatility = uint64(Math.sqrt(variance * WAD));
+                newVolatility = uint64(Math.sqrt(variance * WAD));
                 prices.lastPrice = price128;
                 stats.lastUpdate = nowTs;
             }
@@ -233,7 +246,8 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
 
         data.prices = prices;
         data.stats = stats;
-        emit Poked(asset, price, stats.ewmaVariance, stats.volatility);
+        if (newVolatility != oldVolatility) data.head.volatility = newVolatility;
+        emit Poked(asset, price, stats.ewmaVariance, newVolatility);
         _tryTrip(asset);
     }
 
@@ -342,14 +356,17 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         AssetData storage data = _assets[asset];
         data.head = FeedHead({
             primary: config.primary,
-            primaryStaleness: config.primaryStaleness,
-            secondaryStaleness: config.secondaryStaleness,
-            primaryDecimals: primaryDecimals,
-            secondaryDecimals: secondaryDecimals,
-            hasSecondary: hasSecondary
+            primaryStaleness: uint24(config.primaryStaleness), // <= MAX_STALENESS, checked above
+            primaryDecimals: primaryDecimals | (hasSecondary ? HAS_SECONDARY : 0),
+            volatility: data.head.volatility
         });
-        data.secondary = FeedSecondary({feed: config.secondary, maxDeviation: config.maxDeviation});
+        data.secondary = FeedSecondary({
+            feed: config.secondary,
+            maxDeviation: config.maxDeviation,
+            staleness: config.secondaryStaleness
+        });
         data.bounds = PriceBounds({minPrice: config.minPrice, maxPrice: config.maxPrice});
+        data.stats.secondaryDecimals = secondaryDecimals;
         // The tracker survives a reconfiguration: prices stay USD per token whatever the feed.
         emit FeedConfigured(asset, address(config.primary), address(config.secondary), config);
     }
@@ -395,17 +412,21 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         failure = _checkSequencer();
         if (failure != OracleFailure.None) return (0, failure);
 
-        (price, failure) = ChainlinkReader.readPrice(head.primary, head.primaryDecimals, head.primaryStaleness);
+        (price, failure) = ChainlinkReader.readPrice(
+            head.primary,
+            head.primaryDecimals & DECIMALS_MASK,
+            head.primaryStaleness
+        );
         if (failure != OracleFailure.None) return (0, failure);
         PriceBounds memory bounds = data.bounds;
         if (price < bounds.minPrice || price > bounds.maxPrice) return (0, OracleFailure.OutOfBounds);
 
-        if (head.hasSecondary) {
+        if (head.primaryDecimals & HAS_SECONDARY != 0) {
             FeedSecondary memory secondary = data.secondary;
             (uint256 check, OracleFailure secondaryFailure) = ChainlinkReader.readPrice(
                 secondary.feed,
-                head.secondaryDecimals,
-                head.secondaryStaleness
+                data.stats.secondaryDecimals,
+                secondary.staleness
             );
             if (secondaryFailure != OracleFailure.None) return (0, secondaryFailure);
             // Bounds first: they also keep the product below from overflowing.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {SystemBase} from "../utils/SystemBase.sol";
+import {BreakerSystemBase} from "../utils/BreakerSystemBase.sol";
 import {IVaultEngine} from "../../../contracts/interfaces/IVaultEngine.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
 
@@ -13,7 +13,8 @@ interface IVmGasSnapshots {
 /// @notice Gas snapshots of steady-state engine and pool operations, for the regression check
 /// (`npm run gas:check`; regenerate with `npm run gas:snapshot`). Writes snapshots/VaultEngine.json
 /// and snapshots/LendingPool.json.
-/// @dev setUp deploys the real system with the parameters of deploy/parameters/hardhat.json, lets
+/// @dev setUp deploys the real system with the parameters of deploy/parameters/hardhat.json, the circuit
+/// breaker wired as deployed (so every figure includes the breaker's checks), lets
 /// a first user warm every shared slot (and keep debt against every collateral), and prepares one
 /// vault of the second user per starting state. Each test then measures ONE call of the second
 /// user: setUp and the test run as separate transactions, so the measured call starts with cold
@@ -21,7 +22,7 @@ interface IVmGasSnapshots {
 /// transaction (scripts/bench-gas.ts) minus the 21,000 intrinsic gas and the calldata cost, before
 /// refunds. Every test also checks the state the operation left behind, reading nothing the call
 /// touches before it (see `Before`).
-contract EngineGasTest is SystemBase {
+contract EngineGasTest is BreakerSystemBase {
     IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
 
     uint256 internal constant BLOCK_TIME = 12;
@@ -61,6 +62,7 @@ contract EngineGasTest is SystemBase {
 
     function setUp() public {
         _deploySystem();
+        _deployBreakerAsDeployed();
 
         address[4] memory actors = [LENDER, LENDER2, WARM, USER];
         for (uint256 i; i < actors.length; ++i) _fund(actors[i]);

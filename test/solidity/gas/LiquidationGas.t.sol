@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {SystemBase} from "../utils/SystemBase.sol";
+import {BreakerSystemBase} from "../utils/BreakerSystemBase.sol";
 import {AuctionHouse} from "../../../contracts/auction/AuctionHouse.sol";
 import {IAuctionHouse} from "../../../contracts/interfaces/IAuctionHouse.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
@@ -14,7 +14,8 @@ interface IVmGasSnapshots {
 /// @notice Gas snapshots of steady-state liquidation operations (margin call, kick, take, reset, bad
 /// debt), for the regression check next to EngineGas.t.sol. Writes snapshots/AuctionHouse.json.
 /// @dev setUp deploys the real system with the parameters of deploy/parameters/hardhat.json (auction
-/// house, exponential curve -1% per minute, insurance-fund spenders, per-collateral auction configs),
+/// house, exponential curve -1% per minute, insurance-fund spenders, per-collateral auction configs,
+/// and the circuit breaker wired as deployed, so every figure includes its checks and throttle),
 /// funds the insurance fund with pool shares, and runs one whole liquidation sequence on a first
 /// user's vaults to warm every shared slot. Keeper rewards and bad-debt cover are really paid: in the
 /// measured calls, out of the penalties the fund collected in base asset during that sequence. It
@@ -23,7 +24,7 @@ interface IVmGasSnapshots {
 /// are flagged, and the measured call comes when each is in the state it needs. Each test measures
 /// ONE call, with cold storage as in a real transaction (setUp and the test run separately), and
 /// checks the state it left behind against figures read at the end of setUp (see `Before`).
-contract LiquidationGasTest is SystemBase {
+contract LiquidationGasTest is BreakerSystemBase {
     IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
 
     uint256 internal constant BLOCK_TIME = 12;
@@ -99,6 +100,7 @@ contract LiquidationGasTest is SystemBase {
 
     function setUp() public {
         _deploySystem();
+        _deployBreakerAsDeployed();
 
         address[4] memory actors = [LENDER, WARM, USER, KEEPER];
         for (uint256 i; i < actors.length; ++i) _fund(actors[i]);

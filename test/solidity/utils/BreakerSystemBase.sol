@@ -79,6 +79,32 @@ abstract contract BreakerSystemBase is SystemBase {
         }
     }
 
+    /// @dev The breaker as the real deployment has it (deploy/parameters/hardhat.json and
+    /// deploy/breakwater.ts): global cap 200,000,000 USDC, 3-day pauses, 1-day cooldown, 30-minute grace;
+    /// per collateral the 20% / 30-minute drop breaker and the deployment's caps and hourly buckets;
+    /// wired into engine, pool, auction house and the oracle's poke. No preview twin. For the gas
+    /// snapshots, which must include the breaker's cost. Requires `_deploySystem()`.
+    function _deployBreakerAsDeployed() internal {
+        breaker = new CircuitBreaker(
+            address(manager),
+            IBreakwaterOracle(address(oracle)),
+            ICircuitBreaker.GlobalConfig({
+                globalDebtUnderAuctionCap: 200_000_000e6,
+                maxPauseDuration: MAX_PAUSE_DURATION,
+                pauseCooldown: PAUSE_COOLDOWN,
+                gracePeriod: GRACE_PERIOD
+            })
+        );
+        engine.setCircuitBreaker(breaker);
+        pool.setCircuitBreaker(breaker);
+        auctionHouse.setCircuitBreaker(breaker);
+        breaker.setAuctionHouse(address(auctionHouse));
+        oracle.setPriceDropBreaker(address(breaker));
+        _setBreakerConfig(address(weth), 25_000_000e6, 10_000_000e18);
+        _setBreakerConfig(address(wbtc), 15_000_000e6, 6_000_000e18);
+        _setBreakerConfig(address(link), 2_500_000e6, 1_000_000e18);
+    }
+
     /// @dev The standard breaker config of this suite with the given caps (admin only).
     function _setBreakerConfig(address asset, uint128 debtCap, uint128 bucketCapacity) internal {
         breaker.setAssetConfig(
