@@ -205,7 +205,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             if (n >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
             _addToList(id, asset, n);
         }
-        position.amount = (held + amount).toUint128();
+        // Cast the amount first: `held + amount` must not overflow before the 128-bit check.
+        position.amount = (held + amount.toUint128()).toUint128();
         emit CollateralDeposited(id, asset, msg.sender, amount);
 
         // Balance-delta check rejects fee-on-transfer and other tokens that move less than asked.

@@ -81,6 +81,10 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
       await expect(e.deposit(id, wbtc, MAX))
         .to.be.revertedWithCustomError(s.engine, "SafeCastOverflowedUintDowncast")
         .withArgs(128, MAX);
+      // Also on a position already held (the amount is cast before it is added).
+      await expect(e.deposit(id, f.weth, MAX))
+        .to.be.revertedWithCustomError(s.engine, "SafeCastOverflowedUintDowncast")
+        .withArgs(128, MAX);
       const held = await s.wbtc.balanceOf(s.alice.address);
       await expect(e.deposit(id, wbtc, held + 1n))
         .to.be.revertedWithCustomError(s.wbtc, "ERC20InsufficientBalance")
@@ -336,8 +340,6 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
  * is fixed; the sweep then guards it.
  */
 const KNOWN_PANICS: string[] = [
-  // D1: `(held + amount).toUint128()` adds before the cast: 0x11 instead of SafeCastOverflowedUintDowncast.
-  "engine.deposit(amount=max)",
   // D2: ERC-4626 conversions at amounts above ~1e71 overflow mulDiv (0x11) in the pool's previews (views
   // may revert under ERC-4626; deposit and mint are bounded by maxDeposit / maxMint).
   "pool.previewDeposit(assets=max)",
