@@ -203,7 +203,6 @@ export async function setupLab(
     feed: (await ethers.getContractAt("MockV3Aggregator", record.baseAsset.feed)).interface as unknown as Interface,
     router: (await ethers.getContractAt("FlashTakeRouter", router)).interface as unknown as Interface,
     scanner: (await ethers.getContractAt("LiquidationScanner", scanner)).interface as unknown as Interface,
-    curve: (await ethers.getContractAt("IPriceCurve", record.contracts.curve)).interface as unknown as Interface,
     pair: pairInterface,
     factory: factoryInterface,
   };
@@ -566,11 +565,11 @@ export async function runVariant(
   const cureWindow = Number(auctionParams.cureWindow);
   const hardFloor = BigInt(auctionParams.hardFloor);
   const dust = BigInt(auctionParams.dust);
-  const cfg: Record<string, { curve: string; resetPriceRatio: bigint; maxDuration: number }> = {};
+  const cfg: Record<string, { resetPriceRatio: bigint; maxDuration: number }> = {};
   for (const s of symbols) {
     const [x] = await chain.read(I.auctionHouse, A.auctionHouse, "collateralAuctionConfig", [c.token[s]]);
-    const k = x as unknown as { curve: string; resetPriceRatio: bigint; maxDuration: bigint };
-    cfg[s] = { curve: k.curve, resetPriceRatio: BigInt(k.resetPriceRatio), maxDuration: Number(k.maxDuration) };
+    const k = x as unknown as { resetPriceRatio: bigint; maxDuration: bigint };
+    cfg[s] = { resetPriceRatio: BigInt(k.resetPriceRatio), maxDuration: Number(k.maxDuration) };
   }
 
   // Markets: reserves (token units) as (asset, base), model kept equal to the chain.
@@ -625,6 +624,7 @@ export async function runVariant(
   const ownerVault = new Map<string, number>(c.plans.map((p, i) => [p.owner.toLowerCase(), i + 1]));
   const me = c.deployer;
 
+  /** Sells `sellAsset` collateral units, or else spends `spendBase` base units, on the pair (model kept equal). */
   const swapTx = async (
     who: string,
     s: string,
@@ -634,54 +634,49 @@ export async function runVariant(
     priority: number,
   ) => {
     const r = reserves[s];
-    if (sellAsset > 0n) {
-      const out = amountOut(sellAsset, r.asset, r.base);
-      if (out <= 0n) return;
-      await chain.send(
-        who,
-        c.token[s],
-        I.token.encodeFunctionData("transfer", [c.pair[s], sellAsset]),
-        100_000,
-        label,
-        priority,
-      );
-      const [o0, o1] = c.isToken0[s] ? [0n, out] : [out, 0n];
-      await chain.send(
-        who,
-        c.pair[s],
-        pairInterface.encodeFunctionData("swap", [o0, o1, who, "0x"]),
-        200_000,
-        label,
-        priority,
-      );
-      r.asset += sellAsset;
+    const selling = sellAsset > 0n;
+    const amountIn = selling ? sellAsset : spendBase;
+    if (amountIn <= 0n) return;
+    const out = selling ? amountOut(amountIn, r.asset, r.base) : amountOut(amountIn, r.base, r.asset);
+    if (out <= 0n) return;
+    const tokenIn = selling ? c.token[s] : c.token[base];
+    await chain.send(
+      who,
+      tokenIn,
+      I.token.encodeFunctionData("transfer", [c.pair[s], amountIn]),
+      100_000,
+      label,
+      priority,
+    );
+    // The pair pays out the other token: base when selling collateral, collateral when buying it.
+    const outIsToken0 = selling !== c.isToken0[s];
+    const [o0, o1] = outIsToken0 ? [out, 0n] : [0n, out];
+    await chain.send(
+      who,
+      c.pair[s],
+      pairInterface.encodeFunctionData("swap", [o0, o1, who, "0x"]),
+      200_000,
+      label,
+      priority,
+    );
+    if (selling) {
+      r.asset += amountIn;
       r.base -= out;
-      return out;
-    }
-    if (spendBase > 0n) {
-      const out = amountOut(spendBase, r.base, r.asset);
-      if (out <= 0n) return;
-      await chain.send(
-        who,
-        c.token[base],
-        I.token.encodeFunctionData("transfer", [c.pair[s], spendBase]),
-        100_000,
-        label,
-        priority,
-      );
-      const [o0, o1] = c.isToken0[s] ? [out, 0n] : [0n, out];
-      await chain.send(
-        who,
-        c.pair[s],
-        pairInterface.encodeFunctionData("swap", [o0, o1, who, "0x"]),
-        200_000,
-        label,
-        priority,
-      );
-      r.base += spendBase;
+    } else {
+      r.base += amountIn;
       r.asset -= out;
-      return out;
     }
+    return out;
+  };
+
+  /** A scanner view over `items`, in chunks: one eth_call is capped at the block gas limit. */
+  const readChunked = async <T, R>(items: T[], fn: string, args: (chunk: T[]) => unknown[]): Promise<R[]> => {
+    const out: R[] = [];
+    for (let i = 0; i < items.length; i += SCAN_CHUNK) {
+      const [part] = await chain.read(I.scanner, c.scanner, fn, args(items.slice(i, i + SCAN_CHUNK)));
+      out.push(...(part as unknown as R[]));
+    }
+    return out;
   };
 
   const scanStats = { ids: 0, carried: 0 };
@@ -862,12 +857,7 @@ export async function runVariant(
     scanStats.ids += ids.length;
     scanStats.carried += carried.length;
     touched.clear();
-    // In chunks: one eth_call is capped at the block gas limit.
-    const found: unknown[] = [];
-    for (let i = 0; i < ids.length; i += SCAN_CHUNK) {
-      const [part] = await chain.read(I.scanner, c.scanner, "scanIds", [ids.slice(i, i + SCAN_CHUNK), MaxUint256]);
-      found.push(...(part as unknown[]));
-    }
+    const found = await readChunked<number, unknown>(ids, "scanIds", (chunk) => [chunk, MaxUint256]);
     const scanned = (
       found as unknown as {
         id: bigint;
@@ -1089,12 +1079,10 @@ export async function runVariant(
       // Skip auctions whose estimated price is clearly above what the pair pays at the margin.
       return nearReset || (Number(a.top) / 1e18) * est * 0.995 <= spotUsd(s) * 0.997;
     });
-    const quotes: AuctionQuote[] = [];
-    for (let i = 0; i < worthQuoting.length; i += SCAN_CHUNK) {
-      const ids = worthQuoting.slice(i, i + SCAN_CHUNK).map((a) => a.id);
-      const [part] = await chain.read(I.scanner, c.scanner, "quoteAuctions", [ids, nextTs]);
-      quotes.push(...(part as unknown as AuctionQuote[]));
-    }
+    const quotes = await readChunked<AuctionInfo, AuctionQuote>(worthQuoting, "quoteAuctions", (chunk) => [
+      chunk.map((a) => a.id),
+      nextTs,
+    ]);
     for (const [i, a] of worthQuoting.entries()) {
       if (takesSent >= scenario.agents.keeper.maxTakesPerBlock) break;
       const s = a.asset;
