@@ -36,6 +36,7 @@ import { network } from "hardhat";
 import { wad } from "../deploy/breakwater.js";
 import { loadDeployParameters, type DeployParameters } from "../deploy/parameters.js";
 import { formatInteger, formatWad, renderTable, SECONDS_PER_YEAR, toJson } from "./lib/format.js";
+import { formatProfile, profileTransaction } from "./lib/gas-profile.js";
 import { deployLocalSystem } from "./lib/local.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -70,6 +71,11 @@ const { engine, pool } = s;
 const addr = (symbol: string) => s.info[symbol].address;
 const U = s.units;
 
+// GAS_PROFILE=borrow,kick_1_collateral (or "all"): print where each named operation's gas goes.
+const PROFILE = new Set((process.env.GAS_PROFILE ?? "").split(",").filter((x) => x !== ""));
+const minedTxs: { hash: string; to: string; gas: bigint }[] = [];
+const profileNames = new Map<string, string>();
+
 let timestamp = BigInt(await networkHelpers.time.latest()) + 1000n;
 /** Mines `tx` at the next fixed timestamp and returns its receipt's gasUsed. */
 async function mined(tx: () => Promise<ContractTransactionResponse>): Promise<bigint> {
@@ -77,6 +83,7 @@ async function mined(tx: () => Promise<ContractTransactionResponse>): Promise<bi
   await networkHelpers.time.setNextBlockTimestamp(timestamp);
   const receipt = await (await tx()).wait();
   if (receipt === null || receipt.status !== 1) throw new Error("transaction failed");
+  minedTxs.push({ hash: receipt.hash, to: receipt.to ?? "", gas: receipt.gasUsed });
   return receipt.gasUsed;
 }
 
@@ -140,7 +147,14 @@ interface Measurement {
   note: string;
 }
 const results: Measurement[] = [];
-const record = (operation: string, gas: bigint, note = "") => results.push({ operation, gas, note });
+const profiles: string[] = [];
+const record = (operation: string, gas: bigint, note = "") => {
+  results.push({ operation, gas, note });
+  if (PROFILE.has(operation) || PROFILE.has("all")) {
+    const tx = minedTxs.findLast((t) => t.gas === gas);
+    if (tx !== undefined) profiles.push(`${operation}\t${tx.hash}\t${tx.to}\t${gas}`);
+  }
+};
 const asUser = engine.connect(user);
 
 /** A view's cost two ways: eth_estimateGas (what the brief's budget uses) and a mined call. */
@@ -671,3 +685,23 @@ writeFileSync(
   }) + "\n",
 );
 console.log(`\nWritten ${path.relative(process.cwd(), REPORT)}`);
+
+if (profiles.length > 0) {
+  for (const [symbol, info] of Object.entries(s.info)) {
+    profileNames.set(info.address.toLowerCase(), symbol);
+    if (s.feeds[symbol] !== undefined) profileNames.set((await s.feeds[symbol].getAddress()).toLowerCase(), `${symbol} feed`);
+  }
+  for (const key of ["accessManager", "oracle", "rateModel", "pool", "insuranceFund", "engine", "auctionHouse", "circuitBreaker"]) {
+    const contract = (s as unknown as Record<string, { getAddress(): Promise<string> }>)[key];
+    profileNames.set((await contract.getAddress()).toLowerCase(), key);
+  }
+  profileNames.set((await morpho.getAddress()).toLowerCase(), "morpho");
+  profileNames.set((await morphoOracle.getAddress()).toLowerCase(), "morphoOracle");
+  profileNames.set((await morphoIrm.getAddress()).toLowerCase(), "morphoIrm");
+  console.log("\nGas profile (exclusive gas per contract, from debug_traceTransaction; intrinsic and calldata excluded)");
+  for (const line of profiles) {
+    const [operation, hash, to, gas] = line.split("\t");
+    const rows = await profileTransaction(ethers.provider, hash, profileNames, to);
+    for (const l of formatProfile(operation, BigInt(gas), rows)) console.log(l);
+  }
+}
