@@ -36,7 +36,7 @@ import { network } from "hardhat";
 import { wad } from "../deploy/breakwater.js";
 import { loadDeployParameters, type DeployParameters } from "../deploy/parameters.js";
 import { formatInteger, formatWad, renderTable, SECONDS_PER_YEAR, toJson } from "./lib/format.js";
-import { formatProfile, profileTransaction } from "./lib/gas-profile.js";
+import { type CallRecord, formatProfile, profileTransaction } from "./lib/gas-profile.js";
 import { deployLocalSystem } from "./lib/local.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -698,10 +698,17 @@ if (profiles.length > 0) {
   profileNames.set((await morpho.getAddress()).toLowerCase(), "morpho");
   profileNames.set((await morphoOracle.getAddress()).toLowerCase(), "morphoOracle");
   profileNames.set((await morphoIrm.getAddress()).toLowerCase(), "morphoIrm");
+  const selectors = new Map<string, string>();
+  for (const contract of [engine, pool, s.oracle, s.circuitBreaker, s.auctionHouse, s.insuranceFund, s.rateModel, s.baseToken, s.feeds.WETH]) {
+    contract.interface.forEachFunction((f) => selectors.set(f.selector, f.name));
+  }
+  const selectorName = (sel: string) => selectors.get(sel) ?? sel;
   console.log("\nGas profile (exclusive gas per contract, from debug_traceTransaction; intrinsic and calldata excluded)");
   for (const line of profiles) {
     const [operation, hash, to, gas] = line.split("\t");
-    const rows = await profileTransaction(ethers.provider, hash, profileNames, to);
+    const calls: CallRecord[] = [];
+    const rows = await profileTransaction(ethers.provider, hash, profileNames, to, calls);
     for (const l of formatProfile(operation, BigInt(gas), rows)) console.log(l);
+    for (const c of calls) console.log(`      ${"  ".repeat(c.depth)}${c.name} ${selectorName(c.selector)} ${c.gas.toLocaleString("en-US")}`);
   }
 }

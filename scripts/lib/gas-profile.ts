@@ -9,6 +9,15 @@ interface StructLog {
   gasCost: number;
   depth: number;
   stack?: string[];
+  memory?: string[];
+}
+
+/** One external call: depth, callee name, 4-byte selector and inclusive gas. */
+export interface CallRecord {
+  depth: number;
+  name: string;
+  selector: string;
+  gas: number;
 }
 
 export interface FrameCost {
@@ -32,10 +41,11 @@ export async function profileTransaction(
   hash: string,
   names: Map<string, string>,
   to: string,
+  calls: CallRecord[] = [],
 ): Promise<FrameCost[]> {
   const trace = (await provider.send("debug_traceTransaction", [
     hash,
-    { disableMemory: true, disableStorage: true, enableMemory: false },
+    { disableMemory: false, disableStorage: true, enableMemory: true },
   ])) as { structLogs: StructLog[] };
   const logs = trace.structLogs;
   const costs = new Map<string, FrameCost>();
@@ -49,7 +59,11 @@ export async function profileTransaction(
     return c;
   };
   // Frames: the executing address and the inclusive gas of the frame so far.
-  const frames: { address: string; inclusive: number; pendingCall?: { gasBefore: number; target: string } }[] = [
+  const frames: {
+    address: string;
+    inclusive: number;
+    pendingCall?: { gasBefore: number; target: string; record: CallRecord };
+  }[] = [
     { address: to, inclusive: 0 },
   ];
   cost(to).calls++;
@@ -61,7 +75,13 @@ export async function profileTransaction(
     if (CALLS.has(step.op) && next !== undefined && next.depth > step.depth) {
       const stack = step.stack ?? [];
       const target = "0x" + BigInt(stack[stack.length - 2] ?? "0").toString(16).padStart(40, "0");
-      frame.pendingCall = { gasBefore: step.gas, target };
+      // Arguments offset: 4th stack item for CALL/CALLCODE (value), 3rd for the others.
+      const argsAt = Number(BigInt(stack[stack.length - (step.op === "CALL" || step.op === "CALLCODE" ? 4 : 3)] ?? "0"));
+      const memory = (step.memory ?? []).map((w) => w.replace(/^0x/, "")).join("");
+      const selector = "0x" + memory.slice(argsAt * 2, argsAt * 2 + 8);
+      const record = { depth: frames.length, name: names.get(target) ?? target, selector, gas: 0 };
+      calls.push(record);
+      frame.pendingCall = { gasBefore: step.gas, target, record };
       frames.push({ address: step.op === "DELEGATECALL" ? frame.address : target, inclusive: 0 });
       cost(target).calls++;
       continue;
@@ -91,6 +111,7 @@ export async function profileTransaction(
       cc.gas += own;
       cc.callOps += own;
       caller.inclusive += total;
+      pending.record.gas = total;
       caller.pendingCall = undefined;
     }
   }
