@@ -689,9 +689,19 @@ console.log(`\nWritten ${path.relative(process.cwd(), REPORT)}`);
 if (profiles.length > 0) {
   for (const [symbol, info] of Object.entries(s.info)) {
     profileNames.set(info.address.toLowerCase(), symbol);
-    if (s.feeds[symbol] !== undefined) profileNames.set((await s.feeds[symbol].getAddress()).toLowerCase(), `${symbol} feed`);
+    if (s.feeds[symbol] !== undefined)
+      profileNames.set((await s.feeds[symbol].getAddress()).toLowerCase(), `${symbol} feed`);
   }
-  for (const key of ["accessManager", "oracle", "rateModel", "pool", "insuranceFund", "engine", "auctionHouse", "circuitBreaker"]) {
+  for (const key of [
+    "accessManager",
+    "oracle",
+    "rateModel",
+    "pool",
+    "insuranceFund",
+    "engine",
+    "auctionHouse",
+    "circuitBreaker",
+  ]) {
     const contract = (s as unknown as Record<string, { getAddress(): Promise<string> }>)[key];
     profileNames.set((await contract.getAddress()).toLowerCase(), key);
   }
@@ -699,16 +709,31 @@ if (profiles.length > 0) {
   profileNames.set((await morphoOracle.getAddress()).toLowerCase(), "morphoOracle");
   profileNames.set((await morphoIrm.getAddress()).toLowerCase(), "morphoIrm");
   const selectors = new Map<string, string>();
-  for (const contract of [engine, pool, s.oracle, s.circuitBreaker, s.auctionHouse, s.insuranceFund, s.rateModel, s.baseToken, s.feeds.WETH]) {
+  for (const contract of [
+    engine,
+    pool,
+    s.oracle,
+    s.circuitBreaker,
+    s.auctionHouse,
+    s.insuranceFund,
+    s.rateModel,
+    s.baseToken,
+    s.feeds.WETH,
+  ]) {
     contract.interface.forEachFunction((f) => selectors.set(f.selector, f.name));
   }
   const selectorName = (sel: string) => selectors.get(sel) ?? sel;
-  console.log("\nGas profile (exclusive gas per contract, from debug_traceTransaction; intrinsic and calldata excluded)");
+  console.log(
+    "\nGas profile (exclusive gas per contract, from debug_traceTransaction; intrinsic and calldata excluded)",
+  );
   for (const line of profiles) {
     const [operation, hash, to, gas] = line.split("\t");
     const calls: CallRecord[] = [];
     const rows = await profileTransaction(ethers.provider, hash, profileNames, to, calls);
     for (const l of formatProfile(operation, BigInt(gas), rows)) console.log(l);
-    for (const c of calls) console.log(`      ${"  ".repeat(c.depth)}${c.name} ${selectorName(c.selector)} ${c.gas.toLocaleString("en-US")}`);
+    for (const c of calls)
+      console.log(
+        `      ${"  ".repeat(c.depth)}${c.name} ${selectorName(c.selector)} ${c.gas.toLocaleString("en-US")}`,
+      );
   }
 }

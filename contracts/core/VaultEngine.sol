@@ -73,10 +73,27 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint128 marketDepth;
     }
 
-    /// @dev An asset's config and its one-byte id (1-based position in `_listed`; 0 = not listed).
+    /// @dev An asset's one-byte id (1-based position in `_listed`; 0 = not listed) and its enabled flag,
+    /// in one slot so a deposit reads both with one SLOAD, then its full config.
     struct ListedCollateral {
+        uint8 id;
+        bool enabled; // copy of config.enabled, written with it
         CollateralConfig config;
-        uint256 id;
+    }
+
+    /// @dev Per-asset debt ceiling bookkeeping in one slot: what a borrow that grows an attribution reads
+    /// and writes together.
+    struct DebtBacking {
+        uint128 scaledDebt; // scaled debt attributed to the asset across all vaults [scaled base units]
+        uint128 ceiling; // copy of config.debtCeiling [base units], written with it
+    }
+
+    /// @dev Engine settings that vault actions read, in one slot: the breaker (deposits, borrows and
+    /// withdrawals), the per-vault collateral cap (deposits) and the minimum debt (borrows and repays).
+    struct Settings {
+        ICircuitBreaker circuitBreaker; // address(0) until wired (then no checks)
+        uint8 maxCollateralsPerVault;
+        uint88 minDebt; // [base units], <= MAX_MIN_DEBT
     }
 
     /// @dev Entries packed into `Vault.collateralIds`.
@@ -93,12 +110,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     IBreakwaterOracle public oracle;
     address public auctionHouse;
-    /// @notice Pauses, freezes and price/oracle breakers; address(0) until wired (then no checks).
-    ICircuitBreaker public circuitBreaker;
     /// @dev Set by the auction house around an untrusted flash-take callback.
     bool private transient _callbackLocked;
-    uint256 public minDebt; // [base units]
-    uint256 public maxCollateralsPerVault;
+    Settings internal _settings;
     uint256 public vaultCount;
 
     mapping(VaultId => Vault) internal _vaults;
@@ -110,7 +124,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     mapping(address asset => ListedCollateral) internal _configs;
     mapping(uint256 assetId => HotConfig) internal _hot;
-    mapping(address asset => uint256) internal _scaledDebtBacked; // [scaled base units]
+    mapping(address asset => DebtBacking) internal _backing;
     address[] internal _listed;
 
     constructor(
@@ -124,8 +138,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         pool = pool_;
         baseAsset = pool_.asset();
         BASE_UNIT = 10 ** IERC20Metadata(baseAsset).decimals();
-        // At most 1,000,000 whole base tokens of minimum debt.
-        MAX_MIN_DEBT = 1_000_000 * BASE_UNIT;
+        // At most 1,000,000 whole base tokens of minimum debt (and what the packed setting holds).
+        uint256 maxMinDebt = 1_000_000 * BASE_UNIT;
+        MAX_MIN_DEBT = maxMinDebt < type(uint88).max ? maxMinDebt : type(uint88).max;
         oracle = oracle_;
         emit OracleSet(address(oracle_));
         _setMinDebt(minDebt_);
@@ -135,17 +150,27 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ modifiers
     /// @dev Reentrancy guard plus a lock held while the auction house runs a flash-take callback, so
     /// the callback cannot re-enter the protocol through any engine entry point.
+    /// @dev Modifiers call functions (rather than inlining their checks) to keep the engine under the
+    /// contract size limit.
     modifier guarded() {
-        if (_callbackLocked) revert CallbackInProgress();
+        _checkNotLocked();
         _;
     }
 
     /// @dev The engine never calls the auction house, so an auction-house hook that arrives while an
     /// engine entry point runs was re-entered from a token's transfer hook: refuse it.
     modifier onlyAuctionHouse() {
+        _checkAuctionHouse();
+        _;
+    }
+
+    function _checkNotLocked() internal view {
+        if (_callbackLocked) revert CallbackInProgress();
+    }
+
+    function _checkAuctionHouse() internal view {
         if (msg.sender != auctionHouse) revert OnlyAuctionHouse(msg.sender);
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
-        _;
     }
     modifier onlyOwnerOrManager(VaultId id) {
         _checkOwnerOrManager(id);
@@ -193,16 +218,18 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IVaultEngine
     function deposit(VaultId id, address asset, uint256 amount) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
-        if (!_configs[asset].config.enabled) revert CollateralNotEnabled(asset);
+        ListedCollateral storage listed = _configs[asset];
+        if (!listed.enabled) revert CollateralNotEnabled(asset);
         // Adding collateral to a vault with debt only reduces risk: no pause or freeze applies to it.
-        ICircuitBreaker breaker = circuitBreaker;
+        Settings storage settings = _settings;
+        ICircuitBreaker breaker = settings.circuitBreaker;
         if (address(breaker) != address(0) && _vaults[id].scaledDebt == 0) breaker.checkDeposit(asset);
 
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
         if (held == 0) {
             uint256 n = _listLength(id, _vaults[id].collateralIds);
-            if (n >= maxCollateralsPerVault) revert TooManyCollaterals(id, maxCollateralsPerVault);
+            if (n >= settings.maxCollateralsPerVault) revert TooManyCollaterals(id, settings.maxCollateralsPerVault);
             _addToList(id, asset, n);
         }
         // Cast the amount first: `held + amount` must not overflow before the 128-bit check.
@@ -229,7 +256,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
         if (amount > held) revert InsufficientCollateral(id, asset, amount, held);
-        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Withdraw);
+        ICircuitBreaker breaker = _settings.circuitBreaker;
+        if (address(breaker) != address(0)) breaker.checkAction(Action.Withdraw);
 
         position.amount = uint128(held - amount);
         if (held == amount) {
@@ -252,7 +280,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function borrow(VaultId id, uint256 amount, address receiver) external nonReentrant guarded onlyOwnerOrManager(id) {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
-        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Borrow);
+        Settings storage settings = _settings;
+        ICircuitBreaker breaker = settings.circuitBreaker;
+        if (address(breaker) != address(0)) breaker.checkAction(Action.Borrow);
 
         uint256 index = pool.accrueInterest();
         Vault storage vault = _vaults[id];
@@ -261,7 +291,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         vault.scaledDebt = scaledDebt.toUint128();
 
         HealthBreakdown memory health = _health(id, scaledDebt, index, true);
-        if (health.debt < minDebt) revert DebtBelowMinimum(id, health.debt, minDebt);
+        if (health.debt < settings.minDebt) revert DebtBelowMinimum(id, health.debt, settings.minDebt);
         _requireInitialHealth(id, health);
         _attributeDebt(id, health, scaledDebt, index);
 
@@ -290,7 +320,8 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             repaid = amount;
             scaledRepaid = RiskMath.toScaledDown(amount, index);
             uint256 remaining = RiskMath.toDebtUp(scaledDebt - scaledRepaid, index);
-            if (remaining < minDebt) revert DebtBelowMinimum(id, remaining, minDebt);
+            uint256 minDebt_ = _settings.minDebt;
+            if (remaining < minDebt_) revert DebtBelowMinimum(id, remaining, minDebt_);
         }
 
         vault.scaledDebt = uint128(scaledDebt - scaledRepaid);
@@ -414,7 +445,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             address holder = _positions[id][asset].amount != 0 ? asset : _firstCollateral(id);
             if (holder != address(0)) {
                 _positions[id][holder].scaledDebtAttributed += uint128(scaledDebt);
-                _scaledDebtBacked[holder] += scaledDebt;
+                _backing[holder].scaledDebt += scaledDebt.toUint128();
             }
         }
         vault.openAuctions -= 1;
@@ -523,6 +554,21 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
+    function circuitBreaker() external view returns (ICircuitBreaker) {
+        return _settings.circuitBreaker;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function minDebt() external view returns (uint256) {
+        return _settings.minDebt;
+    }
+
+    /// @inheritdoc IVaultEngine
+    function maxCollateralsPerVault() external view returns (uint256) {
+        return _settings.maxCollateralsPerVault;
+    }
+
+    /// @inheritdoc IVaultEngine
     function collateralConfig(address asset) external view returns (CollateralConfig memory) {
         return _configs[asset].config;
     }
@@ -534,12 +580,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function debtBackedBy(address asset) external view returns (uint256) {
-        return RiskMath.toDebtUp(_scaledDebtBacked[asset], pool.currentBorrowIndex());
+        return RiskMath.toDebtUp(_backing[asset].scaledDebt, pool.currentBorrowIndex());
     }
 
     /// @notice Scaled debt attributed to `asset` across all vaults [scaled base units].
     function scaledDebtBackedBy(address asset) external view returns (uint256) {
-        return _scaledDebtBacked[asset];
+        return _backing[asset].scaledDebt;
     }
 
     // ------------------------------------------------------------------ governance
@@ -557,7 +603,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         stored.decimals = decimals;
         _checkConfig(asset, stored);
         _listed.push(asset);
-        _configs[asset].id = _listed.length;
+        _configs[asset].id = uint8(_listed.length); // <= MAX_LISTED = 255, checked above
         _storeConfig(asset, stored);
         emit CollateralListed(asset, stored);
     }
@@ -600,15 +646,19 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IVaultEngine
     function setCircuitBreaker(ICircuitBreaker breaker) external restricted {
         if (address(breaker) == address(0)) revert ZeroAddress();
-        if (address(circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(circuitBreaker));
-        circuitBreaker = breaker;
+        ICircuitBreaker current = _settings.circuitBreaker;
+        if (address(current) != address(0)) revert CircuitBreakerAlreadySet(address(current));
+        _settings.circuitBreaker = breaker;
         emit CircuitBreakerSet(address(breaker));
     }
 
     /// @dev Writes an asset's config and its hot copy together (the only writer of either).
     function _storeConfig(address asset, CollateralConfig memory c) internal {
-        _configs[asset].config = c;
-        _hot[_configs[asset].id] = HotConfig({
+        ListedCollateral storage listed = _configs[asset];
+        listed.config = c;
+        listed.enabled = c.enabled;
+        _backing[asset].ceiling = c.debtCeiling;
+        _hot[listed.id] = HotConfig({
             asset: asset,
             enabled: c.enabled,
             decimals: c.decimals,
@@ -624,7 +674,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     function _setMinDebt(uint256 minDebt_) internal {
         if (minDebt_ > MAX_MIN_DEBT) revert ParameterOutOfBounds("minDebt", minDebt_, MAX_MIN_DEBT);
-        minDebt = minDebt_;
+        _settings.minDebt = uint88(minDebt_); // <= MAX_MIN_DEBT <= type(uint88).max
         emit MinDebtSet(minDebt_);
     }
 
@@ -632,7 +682,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (max == 0 || max > MAX_COLLATERALS_PER_VAULT) {
             revert ParameterOutOfBounds("maxCollateralsPerVault", max, MAX_COLLATERALS_PER_VAULT);
         }
-        maxCollateralsPerVault = max;
+        _settings.maxCollateralsPerVault = uint8(max); // <= MAX_COLLATERALS_PER_VAULT
         emit MaxCollateralsPerVaultSet(max);
     }
 
@@ -676,7 +726,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         bool forRiskIncrease
     ) internal view returns (HealthBreakdown memory health) {
         IBreakwaterOracle oracle_ = oracle;
-        ICircuitBreaker breaker = forRiskIncrease ? circuitBreaker : ICircuitBreaker(address(0));
+        ICircuitBreaker breaker = forRiskIncrease ? _settings.circuitBreaker : ICircuitBreaker(address(0));
         if (scaledDebt != 0) {
             health.debt = RiskMath.toDebtUp(scaledDebt, index);
             health.basePrice = oracle_.getPrice(baseAsset);
@@ -764,12 +814,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 old = position.scaledDebtAttributed;
             if (share == old) continue;
             position.scaledDebtAttributed = uint128(share);
-            uint256 backed = _scaledDebtBacked[a.asset] + share - old;
-            _scaledDebtBacked[a.asset] = backed;
+            DebtBacking storage backing = _backing[a.asset];
+            // Below the pool's 128-bit total scaled debt, like every attribution.
+            uint256 backed = backing.scaledDebt + share - old;
+            backing.scaledDebt = uint128(backed);
             if (share > old) {
                 uint256 backedDebt = RiskMath.toDebtUp(backed, index);
-                uint256 ceiling = _configs[a.asset].config.debtCeiling;
-                if (backedDebt > ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, ceiling);
+                if (backedDebt > backing.ceiling) revert DebtCeilingExceeded(a.asset, backedDebt, backing.ceiling);
             }
         }
     }
@@ -791,13 +842,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             if (firstAsset == address(0)) firstAsset = asset;
             uint256 next = (old * remaining) / scaledDebt;
             position.scaledDebtAttributed = uint128(next);
-            _scaledDebtBacked[asset] -= old - next;
+            _backing[asset].scaledDebt -= uint128(old - next);
             kept += next;
         }
         if (firstAsset != address(0) && kept < remaining) {
             uint256 extra = remaining - kept;
             _positions[id][firstAsset].scaledDebtAttributed += uint128(extra);
-            _scaledDebtBacked[firstAsset] += extra;
+            _backing[firstAsset].scaledDebt += uint128(extra);
         }
     }
 
@@ -807,7 +858,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 old = position.scaledDebtAttributed;
         if (old == 0) return;
         position.scaledDebtAttributed = 0;
-        _scaledDebtBacked[asset] -= old;
+        _backing[asset].scaledDebt -= uint128(old);
     }
 
     /// @dev Moves the attribution of an asset that left the vault onto the first remaining collateral
@@ -818,11 +869,11 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 old = position.scaledDebtAttributed;
         if (old == 0) return;
         position.scaledDebtAttributed = 0;
-        _scaledDebtBacked[asset] -= old;
+        _backing[asset].scaledDebt -= uint128(old);
         address heir = _firstCollateral(id);
         if (heir == address(0)) return;
         _positions[id][heir].scaledDebtAttributed += uint128(old);
-        _scaledDebtBacked[heir] += old;
+        _backing[heir].scaledDebt += uint128(old);
     }
 
     /// @dev Adds `asset` to the vault's list, whose length is `n`. Debt left on a vault without collateral
@@ -833,10 +884,11 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             uint256 orphaned = vault.scaledDebt;
             if (orphaned != 0) {
                 _positions[id][asset].scaledDebtAttributed += uint128(orphaned);
-                _scaledDebtBacked[asset] += orphaned;
+                _backing[asset].scaledDebt += uint128(orphaned);
             }
         }
-        if (n < PACKED_IDS) vault.collateralIds = uint128(vault.collateralIds | (_configs[asset].id << (8 * n)));
+        if (n < PACKED_IDS)
+            vault.collateralIds = uint128(vault.collateralIds | (uint256(_configs[asset].id) << (8 * n)));
         else _collateralOverflow[id].push(asset);
     }
 

@@ -53,7 +53,15 @@ export async function profileTransaction(
     const name = names.get(address.toLowerCase()) ?? address.toLowerCase();
     let c = costs.get(name);
     if (c === undefined) {
-      c = { name, calls: 0, gas: 0, sload: { count: 0, cold: 0, gas: 0 }, sstore: { count: 0, gas: 0 }, callOps: 0, logs: 0 };
+      c = {
+        name,
+        calls: 0,
+        gas: 0,
+        sload: { count: 0, cold: 0, gas: 0 },
+        sstore: { count: 0, gas: 0 },
+        callOps: 0,
+        logs: 0,
+      };
       costs.set(name, c);
     }
     return c;
@@ -63,9 +71,7 @@ export async function profileTransaction(
     address: string;
     inclusive: number;
     pendingCall?: { gasBefore: number; target: string; record: CallRecord };
-  }[] = [
-    { address: to, inclusive: 0 },
-  ];
+  }[] = [{ address: to, inclusive: 0 }];
   cost(to).calls++;
   for (let i = 0; i < logs.length; i++) {
     const step = logs[i];
@@ -74,9 +80,15 @@ export async function profileTransaction(
     const c = cost(frame.address);
     if (CALLS.has(step.op) && next !== undefined && next.depth > step.depth) {
       const stack = step.stack ?? [];
-      const target = "0x" + BigInt(stack[stack.length - 2] ?? "0").toString(16).padStart(40, "0");
+      const target =
+        "0x" +
+        BigInt(stack[stack.length - 2] ?? "0")
+          .toString(16)
+          .padStart(40, "0");
       // Arguments offset: 4th stack item for CALL/CALLCODE (value), 3rd for the others.
-      const argsAt = Number(BigInt(stack[stack.length - (step.op === "CALL" || step.op === "CALLCODE" ? 4 : 3)] ?? "0"));
+      const argsAt = Number(
+        BigInt(stack[stack.length - (step.op === "CALL" || step.op === "CALLCODE" ? 4 : 3)] ?? "0"),
+      );
       const memory = (step.memory ?? []).map((w) => w.replace(/^0x/, "")).join("");
       const selector = "0x" + memory.slice(argsAt * 2, argsAt * 2 + 8);
       const record = { depth: frames.length, name: names.get(target) ?? target, selector, gas: 0 };

@@ -1516,11 +1516,12 @@ describe("Circuit breakers: integration with engine, pool and auction house", fu
       ["pool deposit", (f) => f.s.pool.connect(f.s.lender).deposit(USDC(1_000), f.s.lender.address)],
     ];
 
-    /** Storage slot of `holder` holding exactly the breaker's address. */
-    async function breakerSlot(holder: string, breaker: string): Promise<bigint> {
-      const word = ethers.zeroPadValue(breaker.toLowerCase(), 32);
+    const ADDRESS_MASK = (1n << 160n) - 1n;
+    /** Storage slot of `holder` whose low 160 bits hold the breaker's address, and the slot's word. */
+    async function breakerSlot(holder: string, breaker: string): Promise<{ slot: bigint; word: bigint }> {
       for (let i = 0n; i < 64n; i++) {
-        if ((await ethers.provider.getStorage(holder, i)) === word) return i;
+        const word = BigInt(await ethers.provider.getStorage(holder, i));
+        if ((word & ADDRESS_MASK) === BigInt(breaker)) return { slot: i, word };
       }
       throw new Error(`breaker slot not found in ${holder}`);
     }
@@ -1573,7 +1574,9 @@ describe("Circuit breakers: integration with engine, pool and auction house", fu
       f = await networkHelpers.loadFixture(gasFixture);
       for (const holder of [f.s.engine, f.s.auctionHouse, f.s.pool]) {
         const address = await holder.getAddress();
-        await networkHelpers.setStorageAt(address, await breakerSlot(address, breakerAddress), 0n);
+        // Clears the address only: the engine packs other settings into the same slot.
+        const { slot, word } = await breakerSlot(address, breakerAddress);
+        await networkHelpers.setStorageAt(address, slot, word & ~ADDRESS_MASK);
       }
       expect(await f.s.engine.circuitBreaker()).to.equal(ethers.ZeroAddress);
       expect(await f.s.auctionHouse.circuitBreaker()).to.equal(ethers.ZeroAddress);

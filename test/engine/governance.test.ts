@@ -400,15 +400,15 @@ function breakerAdminAttempts(
   who: HardhatEthersSigner,
   asset: string,
   until: bigint,
-): [string, BaseContract, Promise<unknown>][] {
+): [string, BaseContract, () => Promise<unknown>][] {
   const b = s.circuitBreaker.connect(who);
   return [
-    ["circuitBreaker.unpause", s.circuitBreaker, b.unpause(Action.Borrow)],
-    ["circuitBreaker.unfreeze", s.circuitBreaker, b.unfreeze(asset)],
-    ["circuitBreaker.extendPause", s.circuitBreaker, b.extendPause(Action.Borrow, until)],
-    ["circuitBreaker.extendFreeze", s.circuitBreaker, b.extendFreeze(asset, until)],
-    ["circuitBreaker.clearTrip", s.circuitBreaker, b.clearTrip(asset)],
-    ["circuitBreaker.setAuctionHouse", s.circuitBreaker, b.setAuctionHouse(who.address)],
+    ["circuitBreaker.unpause", s.circuitBreaker, () => b.unpause(Action.Borrow)],
+    ["circuitBreaker.unfreeze", s.circuitBreaker, () => b.unfreeze(asset)],
+    ["circuitBreaker.extendPause", s.circuitBreaker, () => b.extendPause(Action.Borrow, until)],
+    ["circuitBreaker.extendFreeze", s.circuitBreaker, () => b.extendFreeze(asset, until)],
+    ["circuitBreaker.clearTrip", s.circuitBreaker, () => b.clearTrip(asset)],
+    ["circuitBreaker.setAuctionHouse", s.circuitBreaker, () => b.setAuctionHouse(who.address)],
   ];
 }
 
@@ -764,38 +764,47 @@ describe("Governance: role separation", function () {
     const newOracle = await ethers.deployContract("BreakwaterOracle", [await s.accessManager.getAddress()]);
     const feed = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
     const weth = await s.weth.getAddress();
-    const attempts: [string, BaseContract, Promise<unknown>][] = [
-      ["engine.setOracle", s.engine, s.engine.connect(rm).setOracle(await newOracle.getAddress())],
-      ["pool.setRateModel", s.pool, s.pool.connect(rm).setRateModel(await s.rateModel.getAddress())],
-      ["pool.setInsuranceFund", s.pool, s.pool.connect(rm).setInsuranceFund(rm.address)],
+    const [newOracleAddress, rateModelAddress, feedAddress] = await Promise.all(
+      [newOracle, s.rateModel, feed].map((c) => c.getAddress()),
+    );
+    // Thunks: each transaction is sent only when its expectation awaits it (no unhandled rejection).
+    const attempts: [string, BaseContract, () => Promise<unknown>][] = [
+      ["engine.setOracle", s.engine, () => s.engine.connect(rm).setOracle(newOracleAddress)],
+      ["pool.setRateModel", s.pool, () => s.pool.connect(rm).setRateModel(rateModelAddress)],
+      ["pool.setInsuranceFund", s.pool, () => s.pool.connect(rm).setInsuranceFund(rm.address)],
       [
         "oracle.setFeed",
         s.oracle,
-        s.oracle.connect(rm).setFeed(weth, {
-          primary: await feed.getAddress(),
-          secondary: ethers.ZeroAddress,
-          primaryStaleness: 3600,
-          secondaryStaleness: 0,
-          maxDeviation: 0,
-          minPrice: wad("1"),
-          maxPrice: wad("100000"),
-        }),
+        () =>
+          s.oracle.connect(rm).setFeed(weth, {
+            primary: feedAddress,
+            secondary: ethers.ZeroAddress,
+            primaryStaleness: 3600,
+            secondaryStaleness: 0,
+            maxDeviation: 0,
+            minPrice: wad("1"),
+            maxPrice: wad("100000"),
+          }),
       ],
-      ["oracle.removeFeed", s.oracle, s.oracle.connect(rm).removeFeed(weth)],
-      ["insuranceFund.setSpender", s.insuranceFund, s.insuranceFund.connect(rm).setSpender(rm.address, true)],
-      ["insuranceFund.withdraw", s.insuranceFund, s.insuranceFund.connect(rm).withdraw(rm.address, 1n)],
-      ["engine.setAuctionHouse", s.engine, s.engine.connect(rm).setAuctionHouse(rm.address)],
-      ["engine.setCircuitBreaker", s.engine, s.engine.connect(rm).setCircuitBreaker(rm.address)],
-      ["pool.setCircuitBreaker", s.pool, s.pool.connect(rm).setCircuitBreaker(rm.address)],
-      ["auctionHouse.setCircuitBreaker", s.auctionHouse, s.auctionHouse.connect(rm).setCircuitBreaker(rm.address)],
+      ["oracle.removeFeed", s.oracle, () => s.oracle.connect(rm).removeFeed(weth)],
+      ["insuranceFund.setSpender", s.insuranceFund, () => s.insuranceFund.connect(rm).setSpender(rm.address, true)],
+      ["insuranceFund.withdraw", s.insuranceFund, () => s.insuranceFund.connect(rm).withdraw(rm.address, 1n)],
+      ["engine.setAuctionHouse", s.engine, () => s.engine.connect(rm).setAuctionHouse(rm.address)],
+      ["engine.setCircuitBreaker", s.engine, () => s.engine.connect(rm).setCircuitBreaker(rm.address)],
+      ["pool.setCircuitBreaker", s.pool, () => s.pool.connect(rm).setCircuitBreaker(rm.address)],
+      [
+        "auctionHouse.setCircuitBreaker",
+        s.auctionHouse,
+        () => s.auctionHouse.connect(rm).setCircuitBreaker(rm.address),
+      ],
       ...breakerAdminAttempts(s, rm, weth, BigInt(await networkHelpers.time.latest()) + 86_400n),
       // The guardian's functions too: the risk manager configures breakers, it does not pull them.
-      ["circuitBreaker.pause", s.circuitBreaker, s.circuitBreaker.connect(rm).pause(Action.Borrow, 3600n)],
-      ["circuitBreaker.freeze", s.circuitBreaker, s.circuitBreaker.connect(rm).freeze(weth, 3600n)],
+      ["circuitBreaker.pause", s.circuitBreaker, () => s.circuitBreaker.connect(rm).pause(Action.Borrow, 3600n)],
+      ["circuitBreaker.freeze", s.circuitBreaker, () => s.circuitBreaker.connect(rm).freeze(weth, 3600n)],
     ];
     for (const [label, c, tx] of attempts) {
       await about(label, () =>
-        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(rm.address),
+        expect(tx()).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(rm.address),
       );
     }
     // Nothing changed.
@@ -887,25 +896,25 @@ describe("Governance: role separation", function () {
 
     // ...and with real ones: it cannot lift, extend or reconfigure its own pause and freeze.
     const until = pausedUntil.weth + 86_400n;
-    const attempts: [string, BaseContract, Promise<unknown>][] = [
+    const attempts: [string, BaseContract, () => Promise<unknown>][] = [
       ...breakerAdminAttempts(s, guardian, weth, until),
       [
         "circuitBreaker.setGlobalConfig",
         s.circuitBreaker,
-        breaker.setGlobalConfig(breakerGlobalConfig({ pauseCooldown: 0n })),
+        () => breaker.setGlobalConfig(breakerGlobalConfig({ pauseCooldown: 0n })),
       ],
-      ["circuitBreaker.setAssetConfig", s.circuitBreaker, breaker.setAssetConfig(weth, breakerAssetConfig())],
-      ["engine.setCircuitBreaker", s.engine, s.engine.connect(guardian).setCircuitBreaker(guardian.address)],
-      ["pool.setCircuitBreaker", s.pool, s.pool.connect(guardian).setCircuitBreaker(guardian.address)],
+      ["circuitBreaker.setAssetConfig", s.circuitBreaker, () => breaker.setAssetConfig(weth, breakerAssetConfig())],
+      ["engine.setCircuitBreaker", s.engine, () => s.engine.connect(guardian).setCircuitBreaker(guardian.address)],
+      ["pool.setCircuitBreaker", s.pool, () => s.pool.connect(guardian).setCircuitBreaker(guardian.address)],
       [
         "auctionHouse.setCircuitBreaker",
         s.auctionHouse,
-        s.auctionHouse.connect(guardian).setCircuitBreaker(guardian.address),
+        () => s.auctionHouse.connect(guardian).setCircuitBreaker(guardian.address),
       ],
     ];
     for (const [label, c, tx] of attempts) {
       await about(label, () =>
-        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(guardian.address),
+        expect(tx()).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(guardian.address),
       );
     }
     expect((await s.circuitBreaker.globalView()).pausedUntil[Action.Borrow]).to.equal(pausedUntil.borrow);
@@ -918,26 +927,27 @@ describe("Governance: role separation", function () {
     const weth = await s.weth.getAddress();
     const b = s.circuitBreaker.connect(s.stranger);
     const until = BigInt(await networkHelpers.time.latest()) + 86_400n;
-    const restricted: [string, BaseContract, Promise<unknown>][] = [
+    const managerAddress = await s.accessManager.getAddress();
+    const restricted: [string, BaseContract, () => Promise<unknown>][] = [
       ...breakerAdminAttempts(s, s.stranger, weth, until),
-      ["circuitBreaker.pause", s.circuitBreaker, b.pause(Action.Borrow, 3600n)],
-      ["circuitBreaker.freeze", s.circuitBreaker, b.freeze(weth, 3600n)],
-      ["circuitBreaker.setAssetConfig", s.circuitBreaker, b.setAssetConfig(weth, breakerAssetConfig())],
-      ["circuitBreaker.setGlobalConfig", s.circuitBreaker, b.setGlobalConfig(breakerGlobalConfig())],
-      ["circuitBreaker.setAuthority", s.circuitBreaker, b.setAuthority(await s.accessManager.getAddress())],
+      ["circuitBreaker.pause", s.circuitBreaker, () => b.pause(Action.Borrow, 3600n)],
+      ["circuitBreaker.freeze", s.circuitBreaker, () => b.freeze(weth, 3600n)],
+      ["circuitBreaker.setAssetConfig", s.circuitBreaker, () => b.setAssetConfig(weth, breakerAssetConfig())],
+      ["circuitBreaker.setGlobalConfig", s.circuitBreaker, () => b.setGlobalConfig(breakerGlobalConfig())],
+      ["circuitBreaker.setAuthority", s.circuitBreaker, () => b.setAuthority(managerAddress)],
     ];
     for (const [label, c, tx] of restricted) {
       await about(label, () =>
-        expect(tx).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(s.stranger.address),
+        expect(tx()).to.be.revertedWithCustomError(c, "AccessManagedUnauthorized").withArgs(s.stranger.address),
       );
     }
-    const hooks: [string, Promise<unknown>][] = [
-      ["circuitBreaker.onAuctionStart", b.onAuctionStart(weth, USDC(1_000), wad("1000"))],
-      ["circuitBreaker.onAuctionEnd", b.onAuctionEnd(weth, USDC(1_000))],
+    const hooks: [string, () => Promise<unknown>][] = [
+      ["circuitBreaker.onAuctionStart", () => b.onAuctionStart(weth, USDC(1_000), wad("1000"))],
+      ["circuitBreaker.onAuctionEnd", () => b.onAuctionEnd(weth, USDC(1_000))],
     ];
     for (const [label, tx] of hooks) {
       await about(label, () =>
-        expect(tx).to.be.revertedWithCustomError(s.circuitBreaker, "OnlyAuctionHouse").withArgs(s.stranger.address),
+        expect(tx()).to.be.revertedWithCustomError(s.circuitBreaker, "OnlyAuctionHouse").withArgs(s.stranger.address),
       );
     }
     // Every gated breaker function was attempted.
