@@ -34,6 +34,8 @@ contract KinkedRateModel is IKinkedRateModel, AccessManaged {
     /// @inheritdoc IKinkedRateModel
     function utilisation(uint256 cash, uint256 borrowed) public pure returns (uint256) {
         if (borrowed == 0) return 0;
+        // Halving both keeps the ratio and the sum below 2^256 (only for amounts no token can hold).
+        if (cash > type(uint256).max - borrowed) (cash, borrowed) = (cash >> 1, borrowed >> 1);
         // Rounded down; never above 1 since cash >= 0.
         return Math.mulDiv(borrowed, WAD, cash + borrowed);
     }

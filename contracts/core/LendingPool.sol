@@ -117,7 +117,11 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         Ledger memory ledger = _ledger;
         if (scaledDebt > ledger.totalScaledDebt) revert RepayExceedsDebt(scaledDebt, ledger.totalScaledDebt);
         // The engine already moved `assets` in: they become lendable cash.
-        _ledger = Ledger((ledger.cash + assets).toUint128(), uint128(ledger.totalScaledDebt - scaledDebt));
+        // Cast first: `cash + assets` must not overflow before the 128-bit check.
+        _ledger = Ledger(
+            (uint256(ledger.cash) + assets.toUint128()).toUint128(),
+            uint128(ledger.totalScaledDebt - scaledDebt)
+        );
         emit Repaid(payer, assets, scaledDebt);
     }
 

@@ -414,6 +414,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 held = position.amount;
         if (collateral > held) revert InsufficientCollateral(id, asset, collateral, held);
         uint256 vaultScaledDebt = vault.scaledDebt;
+        if (scaledDebt > vaultScaledDebt) revert SeizeExceedsDebt(id, scaledDebt, vaultScaledDebt);
         position.amount = uint128(held - collateral);
         vault.scaledDebt = uint128(vaultScaledDebt - scaledDebt);
         _reduceAttributedDebt(id, vaultScaledDebt, scaledDebt);
@@ -433,19 +434,23 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint256 scaledDebt
     ) external onlyAuctionHouse {
         Vault storage vault = _vaults[id];
+        if (vault.openAuctions == 0) revert NoOpenAuction(id);
         if (collateral != 0) {
             Position storage position = _positions[id][asset];
+            uint256 held = position.amount;
             // No TooManyCollaterals check: a return must never fail.
-            if (position.amount == 0) _addToList(id, asset, _listLength(id, vault.collateralIds));
-            position.amount += collateral.toUint128();
+            if (held == 0) _addToList(id, asset, _listLength(id, vault.collateralIds));
+            position.amount = (held + collateral.toUint128()).toUint128();
         }
         if (scaledDebt != 0) {
-            vault.scaledDebt += scaledDebt.toUint128();
+            // Every sum below is at most the vault's new scaled debt, which this cast bounds.
+            vault.scaledDebt = (uint256(vault.scaledDebt) + scaledDebt.toUint128()).toUint128();
             // Attribute returned debt to the auctioned asset if still held, else to any collateral.
             address holder = _positions[id][asset].amount != 0 ? asset : _firstCollateral(id);
             if (holder != address(0)) {
                 _positions[id][holder].scaledDebtAttributed += uint128(scaledDebt);
-                _backing[holder].scaledDebt += scaledDebt.toUint128();
+                DebtBacking storage backing = _backing[holder];
+                backing.scaledDebt = (uint256(backing.scaledDebt) + scaledDebt).toUint128();
             }
         }
         vault.openAuctions -= 1;

@@ -66,6 +66,10 @@ interface IBreakwaterOracle {
     error TrackerParameterOutOfBounds(string parameter, uint256 value);
     /// @notice The oracle call failed because the caller supplied too little gas (griefing guard).
     error InsufficientGasForOracle();
+    /// @notice {varianceSample} is undefined for a zero last price or a zero time step.
+    error VarianceSampleUndefined(uint256 lastPrice, uint256 dt);
+    /// @notice {decayWeight} takes a weight of at most 1 [wad].
+    error DecayLambdaAboveOne(uint256 lambda);
 
     event FeedConfigured(address indexed asset, address indexed primary, address indexed secondary, FeedConfig config);
     event FeedRemoved(address indexed asset);

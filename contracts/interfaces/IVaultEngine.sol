@@ -109,6 +109,9 @@ interface IVaultEngine {
     error NotBadDebt(VaultId id, uint256 collaterals, uint256 openAuctions, uint256 scaledDebt);
     /// @notice An external call (a flash-take callback) is in progress: the protocol cannot be re-entered.
     error CallbackInProgress();
+    /// @notice An auction-house hook returned or seized more than the vault has open.
+    error NoOpenAuction(VaultId id);
+    error SeizeExceedsDebt(VaultId id, uint256 scaledDebt, uint256 vaultScaledDebt);
 
     // ------------------------------------------------------------------ events
     event VaultOpened(VaultId indexed id, address indexed owner);

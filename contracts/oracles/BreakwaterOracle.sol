@@ -276,12 +276,15 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     /// @param dt Time between the two prices [s], non-zero
     /// @return sample [wad]
     function varianceSample(uint256 lastPrice, uint256 price, uint256 dt) public pure returns (uint256 sample) {
+        if (lastPrice == 0 || dt == 0) revert VarianceSampleUndefined(lastPrice, dt);
         uint256 diff = price > lastPrice ? price - lastPrice : lastPrice - price;
-        // Both prices are < 2^128, so this product cannot overflow.
-        uint256 r = (diff * WAD) / lastPrice; // |return| [wad]
-        // Beyond a 1e18x move the sample is capped anyway; below it r^2 * 3600 < 2^256.
+        // Beyond a 1e18x move the sample is capped anyway (and the scaled return below could overflow).
+        if (diff / lastPrice >= WAD) return MAX_VARIANCE_SAMPLE;
+        uint256 r = Math.mulDiv(diff, WAD, lastPrice); // |return| [wad], < 1e36 + 1e18
         if (r >= 1e36) return MAX_VARIANCE_SAMPLE;
-        sample = (r * r * VARIANCE_INTERVAL) / (WAD * dt);
+        // r^2 * 3600 < 2^256. Dividing twice equals dividing by WAD * dt (floor of a floor), and cannot
+        // overflow for any dt.
+        sample = (r * r * VARIANCE_INTERVAL) / WAD / dt;
         if (sample > MAX_VARIANCE_SAMPLE) sample = MAX_VARIANCE_SAMPLE;
     }
 
@@ -311,10 +314,11 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
     /// @param dt Elapsed time [s].
     /// @return w [wad]
     function decayWeight(uint256 lambda, uint256 dt) public pure returns (uint256 w) {
+        if (lambda > WAD) revert DecayLambdaAboveOne(lambda);
         uint256 n = dt / VARIANCE_INTERVAL;
         if (n >= MAX_DECAY_INTERVALS) return 0;
         uint256 lambda36 = lambda * (ONE_36 / WAD);
-        uint256 decay36 = ONE_36 - lambda36; // checked: reverts for lambda > 1
+        uint256 decay36 = ONE_36 - lambda36; // lambda <= 1, checked above
         uint256 f = dt % VARIANCE_INTERVAL;
         // Unchecked: every factor is <= 1e36, so every product is < 2^256 and nothing underflows.
         unchecked {

@@ -347,27 +347,8 @@ const KNOWN_PANICS: string[] = [
   "pool.previewWithdraw(assets=max)",
   // D3: quoteTake with a keeper-supplied market price near max overflows `price * BASE_UNIT`.
   "auctionHouse.quoteTake(marketPrice=max)",
-  // D4: public pure helpers without input checks (callers inside the protocol pass bounded values).
-  "rateModel.utilisation(cash=max)",
-  "rateModel.utilisation(borrowed=max)",
-  "rateModel.borrowRatePerSecond(cash=max)",
-  "rateModel.borrowRatePerSecond(borrowed=max)",
-  "oracle.varianceSample(lastPrice=0)",
-  "oracle.varianceSample(lastPrice=max)",
-  "oracle.varianceSample(price=max)",
-  "oracle.varianceSample(dt=0)",
-  "oracle.varianceSample(dt=max)",
-  "oracle.decayWeight(lambda=2^128)",
-  "oracle.decayWeight(lambda=max)",
+  // D4 (the router's quote; the rate model's and oracle's pure helpers are fixed): amountIn * 997.
   "router.quoteSale(amountIn=max)",
-  // D5: trusted hooks (only the auction house / the engine pass the gate) use checked arithmetic as
-  // their only guard: returnFromAuction on a vault without an open auction (`openAuctions -= 1`),
-  // and `cash + assets` before the uint128 cast in the pool's repay.
-  "engine.returnFromAuction(*)",
-  "engine.seizeForAuction(scaledDebt=2^128)",
-  "engine.seizeForAuction(scaledDebt=max)",
-  "engine.repayAuctionDebt(assets=max)",
-  "pool.repay(assets=max)",
 ];
 
 /** The KNOWN_PANICS entry covering `key` (`contract.fn(param=value)`), if any; `fn(*)` covers every argument. */
@@ -499,5 +480,69 @@ describe("Adversarial: no overflow panic on any function at 0, 1, 2^128 or max (
       KNOWN_PANICS.filter((k) => !seenKnown.has(k)),
       "KNOWN_PANICS entries that no longer panic",
     ).to.deep.equal([]);
+  });
+});
+
+describe("Adversarial: the fixed amount defects give exact outcomes", function () {
+  const WAD = 10n ** 18n;
+
+  it("oracle helpers: undefined variance inputs and lambda > 1 revert with custom errors; huge moves cap, huge steps divide", async function () {
+    const { s } = await networkHelpers.loadFixture(amountsFixture);
+    const o = s.oracle;
+    await expect(o.varianceSample(0n, WAD, 60n))
+      .to.be.revertedWithCustomError(o, "VarianceSampleUndefined")
+      .withArgs(0n, 60n);
+    await expect(o.varianceSample(WAD, WAD, 0n))
+      .to.be.revertedWithCustomError(o, "VarianceSampleUndefined")
+      .withArgs(WAD, 0n);
+    const cap = await o.MAX_VARIANCE_SAMPLE();
+    expect(await o.varianceSample(1n, MAX, 1n)).to.equal(cap); // a 1e77x move: capped, no overflow
+    expect(await o.varianceSample(MAX, 0n, 1n)).to.equal(cap); // -100% in a second
+    // A 5% move over a minute, exactly as before: 0.05^2 * 3600 / 60 = 0.15.
+    expect(await o.varianceSample(2000n * WAD, 2100n * WAD, 60n)).to.equal(15n * 10n ** 16n);
+    expect(await o.varianceSample(2000n * WAD, 2100n * WAD, MAX)).to.equal(0n);
+    await expect(o.decayWeight(WAD + 1n, 0n))
+      .to.be.revertedWithCustomError(o, "DecayLambdaAboveOne")
+      .withArgs(WAD + 1n);
+    await expect(o.decayWeight(MAX, 3600n)).to.be.revertedWithCustomError(o, "DecayLambdaAboveOne").withArgs(MAX);
+    expect(await o.decayWeight(WAD, 3600n)).to.equal(WAD);
+    expect(await o.decayWeight(94n * 10n ** 16n, 3600n)).to.equal(94n * 10n ** 16n);
+  });
+
+  it("rate model: utilisation and rate at amounts whose sum overflows keep the ratio", async function () {
+    const { s } = await networkHelpers.loadFixture(amountsFixture);
+    const m = s.rateModel;
+    expect(await m.utilisation(MAX, MAX)).to.equal(WAD / 2n);
+    expect(await m.utilisation(0n, MAX)).to.equal(WAD);
+    expect(await m.utilisation(MAX, 1n)).to.equal(0n);
+    expect(await m.utilisation(MAX - 2n ** 255n, 2n ** 255n)).to.equal(await m.utilisation(1n, 1n));
+    expect(await m.borrowRatePerSecond(MAX, MAX)).to.equal(await m.rateAtUtilisation(WAD / 2n));
+    expect(await m.borrowRatePerSecond(0n, MAX)).to.equal(await m.rateAtUtilisation(WAD));
+  });
+
+  it("auction-house hooks: a return without an open auction, a seizure above the debt and a repayment above 128 bits revert with custom errors", async function () {
+    const f = await networkHelpers.loadFixture(amountsFixture);
+    const { s, id, weth } = f;
+    const from = await s.auctionHouse.getAddress();
+    // Through the provider (no signer), so each call can be made from the hook's caller.
+    const engine = s.engine.connect(ethers.provider);
+    const pool = s.pool.connect(ethers.provider);
+    await expect(engine.returnFromAuction.staticCall(id, weth, 1n, 1n, { from }))
+      .to.be.revertedWithCustomError(s.engine, "NoOpenAuction")
+      .withArgs(id);
+    const scaled = await s.engine.scaledDebtOf(id);
+    await expect(engine.seizeForAuction.staticCall(id, weth, 1n, scaled + 1n, { from }))
+      .to.be.revertedWithCustomError(s.engine, "SeizeExceedsDebt")
+      .withArgs(id, scaled + 1n, scaled);
+    await expect(engine.repayAuctionDebt.staticCall(MAX, 0n, s.alice.address, { from }))
+      .to.be.revertedWithCustomError(s.pool, "SafeCastOverflowedUintDowncast")
+      .withArgs(128, MAX);
+    await expect(pool.repay.staticCall(2n ** 128n, 0n, s.alice.address, { from: await s.engine.getAddress() }))
+      .to.be.revertedWithCustomError(s.pool, "SafeCastOverflowedUintDowncast")
+      .withArgs(128, 2n ** 128n);
+    // The kicked vault's real auction still returns: the check counts open auctions, it does not block them.
+    const open = await s.engine.openAuctionsOf(f.kicked);
+    expect(open).to.equal(1n);
+    await expect(engine.returnFromAuction.staticCall(f.kicked, weth, 1n, 0n, { from })).to.not.revert(ethers);
   });
 });
