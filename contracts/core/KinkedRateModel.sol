@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
 import {IInterestRateModel, IKinkedRateModel} from "../interfaces/IInterestRateModel.sol";
 
 /// @title Two-slope ("kinked") borrow-rate model with bounded, governance-set parameters
@@ -37,7 +37,7 @@ contract KinkedRateModel is IKinkedRateModel, AccessManaged {
         // Halving both keeps the ratio and the sum below 2^256 (only for amounts no token can hold).
         if (cash > type(uint256).max - borrowed) (cash, borrowed) = (cash >> 1, borrowed >> 1);
         // Rounded down; never above 1 since cash >= 0.
-        return Math.mulDiv(borrowed, WAD, cash + borrowed);
+        return RiskMath.mulDivDown(borrowed, WAD, cash + borrowed);
     }
 
     /// @inheritdoc IInterestRateModel
@@ -61,9 +61,9 @@ contract KinkedRateModel is IKinkedRateModel, AccessManaged {
         if (u > WAD) u = WAD;
         uint256 kink = p.kink;
         if (u <= kink) {
-            return p.baseRate + Math.mulDiv(p.slopeLow, u, kink, Math.Rounding.Ceil);
+            return p.baseRate + RiskMath.mulDivUp(p.slopeLow, u, kink);
         }
-        return p.baseRate + p.slopeLow + Math.mulDiv(p.slopeHigh, u - kink, WAD - kink, Math.Rounding.Ceil);
+        return p.baseRate + p.slopeLow + RiskMath.mulDivUp(p.slopeHigh, u - kink, WAD - kink);
     }
 
     function _setParameters(RateParameters memory p) private {

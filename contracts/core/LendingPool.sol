@@ -12,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {ICircuitBreaker, Action} from "../interfaces/ICircuitBreaker.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
 
 /// @title Breakwater lending pool
 /// @notice ERC-4626 vault of the base asset. The vault engine is the only borrower; the pool keeps the
@@ -63,7 +64,17 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     IInterestRateModel private _rateModel;
     uint64 private _reserveFactor; // [wad]
     address private _engine;
-    address private _insuranceFund;
+    /// @dev The insurance fund and the reserve shares accrued to it but not minted yet, in one slot that
+    /// every accrual reads anyway. Minting them at each accrual would cost a cold balance read, two writes
+    /// and an event per operation; instead they count in {totalSupply} and the fund's {balanceOf} at once
+    /// and are minted (with their Transfer event) when the fund's balance next moves out, when the fund
+    /// is replaced, or when the field would overflow.
+    struct Reserve {
+        address fund;
+        uint96 pendingShares;
+    }
+
+    Reserve private _reserve;
     ICircuitBreaker private _circuitBreaker;
 
     modifier onlyEngine() {
@@ -105,7 +116,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         Ledger memory ledger = _ledger;
         if (assets > ledger.cash) revert InsufficientCash(assets, ledger.cash);
         // Rounded up: the borrower never owes less than it took.
-        scaledDebt = assets.mulDiv(RAY, index, Math.Rounding.Ceil);
+        scaledDebt = RiskMath.mulDivUp(assets, RAY, index);
         _ledger = Ledger(uint128(ledger.cash - assets), (ledger.totalScaledDebt + scaledDebt).toUint128());
         IERC20(asset()).safeTransfer(receiver, assets);
         emit Borrowed(receiver, assets, scaledDebt);
@@ -136,7 +147,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         assets = _toAssetsDown(totalScaled, index) - _toAssetsDown(totalScaled - scaledDebt, index);
         // First loss with or without cash: burn the insurance fund's shares worth the write-off at the
         // price before it (rounded up), so lenders bear only what those shares cannot absorb.
-        address fund = _insuranceFund;
+        address fund = _reserve.fund;
         if (fund != address(0) && assets != 0) {
             uint256 burnt = Math.min(balanceOf(fund), _convertToShares(assets, Math.Rounding.Ceil));
             if (burnt != 0) {
@@ -185,7 +196,10 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     function setInsuranceFund(address fund) external restricted nonReentrant {
         if (fund == address(0)) revert ZeroAddress();
         _accrue();
-        _insuranceFund = fund;
+        // The old fund keeps what accrued to it.
+        Reserve memory r = _reserve;
+        if (r.pendingShares != 0) super._update(address(0), r.fund, r.pendingShares);
+        _reserve = Reserve(fund, 0);
         emit InsuranceFundSet(fund);
     }
 
@@ -236,7 +250,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// shares to cover bad debt and pay keepers, which a pause must never block.
     function _checkPaused(Action action, address account) private view {
         ICircuitBreaker breaker = _circuitBreaker;
-        if (address(breaker) != address(0) && account != _insuranceFund) breaker.checkAction(action);
+        if (address(breaker) != address(0) && account != _reserve.fund) breaker.checkAction(action);
     }
 
     /// @inheritdoc ILendingPool
@@ -350,7 +364,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @inheritdoc ILendingPool
     /// @dev Rounded down. With no insurance fund set, no reserve is taken, so lenders get all the interest.
     function supplyRatePerSecond() external view returns (uint256) {
-        uint256 reserve = _insuranceFund == address(0) ? 0 : _reserveFactor;
+        uint256 reserve = _reserve.fund == address(0) ? 0 : _reserveFactor;
         return borrowRatePerSecond().mulDiv(utilisation(), WAD).mulDiv(WAD - reserve, WAD);
     }
 
@@ -366,7 +380,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc ILendingPool
     function insuranceFund() external view returns (address) {
-        return _insuranceFund;
+        return _reserve.fund;
     }
 
     /// @inheritdoc ILendingPool
@@ -419,7 +433,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         Accrual memory a = _pendingAccrual();
         _indexState = IndexState(a.index.toUint216(), uint40(block.timestamp));
         if (a.accrued) {
-            if (a.reserveShares != 0) _mint(_insuranceFund, a.reserveShares);
+            if (a.reserveShares != 0) _addReserveShares(a.reserveShares);
             emit InterestAccrued(a.index, a.interest, a.reserveShares);
         }
         return a.index;
@@ -443,14 +457,14 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         a.debt = _toAssetsDown(ledger.totalScaledDebt, a.index);
         a.interest = a.debt - debtBefore;
 
-        address fund = _insuranceFund;
+        address fund = _reserve.fund;
         if (fund == address(0)) return a;
         uint256 fee = (a.interest * _reserveFactor) / WAD; // rounded down: lenders keep the dust
         if (fee == 0) return a;
         // Shares worth exactly `fee` at the post-accrual price, measured the way ERC-4626 converts
         // (virtual shares and asset included): (A + 1 - fee) / (S + V) = (A + 1) / (S + V + shares), so
         // existing holders lose exactly the fee. Rounded down, in the lenders' favour.
-        a.reserveShares = fee.mulDiv(totalSupply() + VIRTUAL_SHARES, ledger.cash + a.debt + 1 - fee);
+        a.reserveShares = RiskMath.mulDivDown(fee, totalSupply() + VIRTUAL_SHARES, ledger.cash + a.debt + 1 - fee);
     }
 
     /// @dev (total assets, total supply, pending reserve shares), all including pending interest.
@@ -462,7 +476,46 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @dev Balance including the reserve shares the next accrual will mint to the insurance fund.
     function _sharesOf(address owner, uint256 pendingShares) private view returns (uint256) {
         uint256 balance = balanceOf(owner);
-        return owner == _insuranceFund ? balance + pendingShares : balance;
+        return owner == _reserve.fund ? balance + pendingShares : balance;
+    }
+
+    /// @dev Records reserve shares accrued to the fund (set: the accrual only computes shares then).
+    function _addReserveShares(uint256 shares) private {
+        Reserve memory r = _reserve;
+        uint256 pending = r.pendingShares + shares;
+        if (pending > type(uint96).max) {
+            _reserve.pendingShares = 0;
+            super._update(address(0), r.fund, pending);
+        } else {
+            _reserve.pendingShares = uint96(pending);
+        }
+    }
+
+    /// @inheritdoc IERC20
+    /// @dev Includes the reserve shares not minted yet.
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return super.totalSupply() + _reserve.pendingShares;
+    }
+
+    /// @inheritdoc IERC20
+    /// @dev The insurance fund's balance includes its reserve shares not minted yet.
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        Reserve memory r = _reserve;
+        uint256 balance = super.balanceOf(account);
+        return account == r.fund ? balance + r.pendingShares : balance;
+    }
+
+    /// @dev Mints the fund's pending reserve shares before its balance moves out (transfer, redeem,
+    /// burn), so the ERC-20 balance checks see them.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0)) {
+            Reserve memory r = _reserve;
+            if (from == r.fund && r.pendingShares != 0) {
+                _reserve.pendingShares = 0;
+                super._update(address(0), from, r.pendingShares);
+            }
+        }
+        super._update(from, to, value);
     }
 
     function _borrowRate(uint256 cash_, uint256 debt) private view returns (uint256) {
@@ -474,13 +527,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// in the lenders' favour (a few ray-wei per accrual).
     function _growIndexUp(uint256 index, uint256 ratePerSecond, uint256 dt) private pure returns (uint256) {
         uint256 x = ratePerSecond * dt * 1e9; // [wad] -> [ray]
-        uint256 x2Half = x.mulDiv(x, 2 * RAY, Math.Rounding.Ceil); // x^2 / 2 [ray]
-        uint256 x3Sixth = x2Half.mulDiv(x, 3 * RAY, Math.Rounding.Ceil); // x^3 / 6 [ray]
-        return index.mulDiv(RAY + x + x2Half + x3Sixth, RAY, Math.Rounding.Ceil);
+        uint256 x2Half = RiskMath.mulDivUp(x, x, 2 * RAY); // x^2 / 2 [ray]
+        uint256 x3Sixth = RiskMath.mulDivUp(x2Half, x, 3 * RAY); // x^3 / 6 [ray]
+        return RiskMath.mulDivUp(index, RAY + x + x2Half + x3Sixth, RAY);
     }
 
     /// @dev Scaled debt to base units, rounded down (the pool's aggregate view of the debt).
     function _toAssetsDown(uint256 scaled, uint256 index) private pure returns (uint256) {
-        return scaled.mulDiv(index, RAY);
+        return RiskMath.mulDivDown(scaled, index, RAY);
     }
 }

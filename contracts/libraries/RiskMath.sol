@@ -12,48 +12,66 @@ library RiskMath {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant RAY = 1e27;
 
+    // ------------------------------------------------------------------ products
+
+    /// @notice floor(x * y / d). Exactly `Math.mulDiv`, with a cheaper path for the common case in which
+    /// both factors fit 128 bits (so the product fits 256): every health check and accrual runs several.
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        if ((x | y) >> 128 == 0) return (x * y) / d;
+        return Math.mulDiv(x, y, d);
+    }
+
+    /// @notice ceil(x * y / d). Exactly `Math.mulDiv` rounding up, with the same cheaper path.
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        if ((x | y) >> 128 == 0) {
+            uint256 product = x * y;
+            return product / d + (product % d == 0 ? 0 : 1);
+        }
+        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+    }
+
     // ------------------------------------------------------------------ debt
 
     /// @notice Debt owed for `scaled` debt at `index` [ray], rounded up.
     function toDebtUp(uint256 scaled, uint256 index) internal pure returns (uint256) {
-        return Math.mulDiv(scaled, index, RAY, Math.Rounding.Ceil);
+        return mulDivUp(scaled, index, RAY);
     }
 
     /// @notice Scaled debt to record when lending `assets` at `index`, rounded up (borrower owes more).
     function toScaledUp(uint256 assets, uint256 index) internal pure returns (uint256) {
-        return Math.mulDiv(assets, RAY, index, Math.Rounding.Ceil);
+        return mulDivUp(assets, RAY, index);
     }
 
     /// @notice Scaled debt removed by repaying `assets` at `index`, rounded down (repayer clears less).
     function toScaledDown(uint256 assets, uint256 index) internal pure returns (uint256) {
-        return Math.mulDiv(assets, RAY, index);
+        return mulDivDown(assets, RAY, index);
     }
 
     /// @notice USD value of `debt` base units at `basePrice` [wad per whole token], rounded up.
     function debtValueUp(uint256 debt, uint256 basePrice, uint256 baseUnit) internal pure returns (uint256) {
-        return Math.mulDiv(debt, basePrice, baseUnit, Math.Rounding.Ceil);
+        return mulDivUp(debt, basePrice, baseUnit);
     }
 
     /// @notice Base units worth `value` [usd] at `basePrice`, rounded down (what may still be borrowed).
     function valueToBaseDown(uint256 value, uint256 basePrice, uint256 baseUnit) internal pure returns (uint256) {
-        return Math.mulDiv(value, baseUnit, basePrice);
+        return mulDivDown(value, baseUnit, basePrice);
     }
 
     // ------------------------------------------------------------------ collateral
 
     /// @notice USD value of `amount` token units at `price` [wad per whole token], rounded down.
     function valueDown(uint256 amount, uint256 price, uint256 unit) internal pure returns (uint256) {
-        return Math.mulDiv(amount, price, unit);
+        return mulDivDown(amount, price, unit);
     }
 
     /// @notice Volatility add-on [wad] = min(cap, multiplier * volatility).
     function volatilityAddOn(uint256 volatility, uint256 multiplier, uint256 cap) internal pure returns (uint256) {
-        return Math.min(cap, Math.mulDiv(multiplier, volatility, WAD));
+        return Math.min(cap, mulDivDown(multiplier, volatility, WAD));
     }
 
     /// @notice Size add-on [wad] = min(cap, multiplier * value / depth), rounded down.
     function sizeAddOn(uint256 value, uint256 multiplier, uint256 cap, uint256 depth) internal pure returns (uint256) {
-        return Math.min(cap, Math.mulDiv(multiplier, value, depth));
+        return Math.min(cap, mulDivDown(multiplier, value, depth));
     }
 
     /// @notice Value after haircut [usd], rounded down.
@@ -75,16 +93,16 @@ library RiskMath {
         uint256 kept = WAD - flatHaircut;
         // Capped when m * value / depth >= cap, compared exactly (no rounding at the boundary).
         if (sizeMultiplier == 0 || sizeMultiplier * value >= sizeCap * depth) {
-            return Math.mulDiv(value, kept - (sizeMultiplier == 0 ? 0 : sizeCap), WAD);
+            return mulDivDown(value, kept - (sizeMultiplier == 0 ? 0 : sizeCap), WAD);
         }
         // v = floor(value * (kept * depth - m * value) / (depth * WAD)); inner term stays positive
         // because m * value < sizeCap * depth < kept * depth.
-        return Math.mulDiv(value, kept * depth - sizeMultiplier * value, depth * WAD);
+        return mulDivDown(value, kept * depth - sizeMultiplier * value, depth * WAD);
     }
 
     /// @notice Price [wad per whole token] at which `amount` token units are worth `value` [usd], rounded up.
     function valueToPriceUp(uint256 value, uint256 amount, uint256 unit) internal pure returns (uint256) {
-        return Math.mulDiv(value, unit, amount, Math.Rounding.Ceil);
+        return mulDivUp(value, unit, amount);
     }
 
     // ------------------------------------------------------------------ health
@@ -92,7 +110,7 @@ library RiskMath {
     /// @notice Health factor [wad] = collateralValue / debtValue, rounded down; max with no debt.
     function healthFactorDown(uint256 collateralValue, uint256 debtValue) internal pure returns (uint256) {
         if (debtValue == 0) return type(uint256).max;
-        return Math.mulDiv(collateralValue, WAD, debtValue);
+        return mulDivDown(collateralValue, WAD, debtValue);
     }
 
     /// @notice Smallest position value [usd] whose effective value reaches `target` [usd], rounded up.
@@ -105,17 +123,17 @@ library RiskMath {
         uint256 depth
     ) internal pure returns (uint256) {
         uint256 kept = WAD - flatHaircut;
-        if (sizeMultiplier == 0) return Math.mulDiv(target, WAD, kept, Math.Rounding.Ceil);
+        if (sizeMultiplier == 0) return mulDivUp(target, WAD, kept);
         // Effective value at the cap point x0 = cap * depth / m is x0 * (kept - cap).
-        uint256 capPoint = Math.mulDiv(sizeCap, depth, sizeMultiplier, Math.Rounding.Ceil);
-        if (target >= Math.mulDiv(capPoint, kept - sizeCap, WAD)) {
-            return Math.mulDiv(target, WAD, kept - sizeCap, Math.Rounding.Ceil);
+        uint256 capPoint = mulDivUp(sizeCap, depth, sizeMultiplier);
+        if (target >= mulDivDown(capPoint, kept - sizeCap, WAD)) {
+            return mulDivUp(target, WAD, kept - sizeCap);
         }
         // Smaller root of (m / depth) x^2 - kept x + target * WAD = 0, in the cancellation-free form
         // x = 2 target WAD / (kept + sqrt(kept^2 - 4 m target WAD / depth)). Flooring the root and
         // rounding the subtracted term up both make x larger, i.e. round up.
-        uint256 discriminant = kept * kept - Math.mulDiv(4 * sizeMultiplier * target, WAD, depth, Math.Rounding.Ceil);
+        uint256 discriminant = kept * kept - mulDivUp(4 * sizeMultiplier * target, WAD, depth);
         uint256 root = Math.sqrt(discriminant, Math.Rounding.Floor);
-        return Math.mulDiv(2 * target, WAD, kept + root, Math.Rounding.Ceil);
+        return mulDivUp(2 * target, WAD, kept + root);
     }
 }

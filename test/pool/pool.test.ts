@@ -553,6 +553,67 @@ describe("LendingPool", function () {
       );
     });
 
+    it("the fund's pending reserve shares are minted, with their Transfer event, when its balance moves out", async function () {
+      const f = await networkHelpers.loadFixture(deployPool6);
+      const { pool, fund, alice, spenderEoa, unit } = f;
+      const fundAddress = await fund.getAddress();
+      await lendAndBorrow(f, 1000n * unit, 800n * unit);
+      await time.increase(90n * DAY);
+      await pool.accrueInterest();
+      await time.increase(90n * DAY);
+      await pool.accrueInterest();
+      const pending = await pool.balanceOf(fundAddress);
+      expect(pending).to.be.greaterThan(0n);
+      // The fund pays out from its shares: the pending ones are minted first, then part is redeemed.
+      const s = await snapshot(pool);
+      const p = predict(s, s.last + 1n);
+      await time.setNextBlockTimestamp(s.last + 1n);
+      const tx = fund.connect(spenderEoa).pay(alice.address, unit, ethers.encodeBytes32String("test"));
+      await expect(tx)
+        .to.emit(pool, "Transfer")
+        .withArgs(ZERO, fundAddress, pending + p.reserveShares);
+      const burnt = (await (await tx).wait())!.logs
+        .map((l) => pool.interface.parseLog(l))
+        .find((e) => e?.name === "Transfer" && e.args.to === ZERO)!.args.value as bigint;
+      expect(await pool.balanceOf(fundAddress)).to.equal(pending + p.reserveShares - burnt);
+      expect(await pool.totalSupply()).to.equal(s.supply + p.reserveShares - burnt);
+    });
+
+    it("replacing the insurance fund mints the old fund's pending reserve shares to it", async function () {
+      const f = await networkHelpers.loadFixture(deployPool6);
+      const { pool, fund, riskManager, stranger, unit } = f;
+      const fundAddress = await fund.getAddress();
+      await lendAndBorrow(f, 1000n * unit, 800n * unit);
+      await time.increase(180n * DAY);
+      await pool.accrueInterest();
+      const s = await snapshot(pool);
+      const p = predict(s, s.last + 1n);
+      const pending = (await pool.balanceOf(fundAddress)) + p.reserveShares;
+      await time.setNextBlockTimestamp(s.last + 1n);
+      await expect(pool.connect(riskManager).setInsuranceFund(stranger.address))
+        .to.emit(pool, "Transfer")
+        .withArgs(ZERO, fundAddress, pending);
+      expect(await pool.balanceOf(fundAddress)).to.equal(pending);
+      expect(await pool.balanceOf(stranger.address)).to.equal(0n);
+      expect(await pool.totalSupply()).to.equal(s.supply + p.reserveShares);
+    });
+
+    it("reserve shares that would overflow the pending field are minted at once (18-decimal base)", async function () {
+      const f = await networkHelpers.loadFixture(deployPool18);
+      const { pool, fund, unit } = f;
+      await lendAndBorrow(f, 5_000_000n * unit, 4_000_000n * unit);
+      const s = await snapshot(pool);
+      const t = s.last + 3n * 365n * DAY;
+      const p = predict(s, t);
+      expect(p.reserveShares).to.be.greaterThan(2n ** 96n - 1n); // 24-decimal shares
+      await time.setNextBlockTimestamp(t);
+      await expect(pool.accrueInterest())
+        .to.emit(pool, "Transfer")
+        .withArgs(ZERO, await fund.getAddress(), p.reserveShares);
+      expect(await pool.balanceOf(fund)).to.equal(p.reserveShares);
+      expect(await pool.totalSupply()).to.equal(s.supply + p.reserveShares);
+    });
+
     it("reserve shares minted to the insurance fund are worth the fee", async function () {
       const f = await networkHelpers.loadFixture(deployPool6);
       const { pool, fund, alice, unit } = f;
@@ -567,9 +628,9 @@ describe("LendingPool", function () {
       await time.setNextBlockTimestamp(t);
       const tx = pool.accrueInterest();
       await expect(tx).to.emit(pool, "InterestAccrued").withArgs(p.index, p.interest, p.reserveShares);
-      await expect(tx)
-        .to.emit(pool, "Transfer")
-        .withArgs(ZERO, await fund.getAddress(), p.reserveShares);
+      // Counted at once, minted later (see the next tests).
+      await expect(tx).not.to.emit(pool, "Transfer");
+      expect(await pool.totalSupply()).to.equal(s.supply + p.reserveShares);
       expect(p.fee).to.equal((p.interest * RESERVE_FACTOR) / WAD);
       expect(p.fee).to.be.greaterThan(3n * unit); // 10% of ~40 units of interest
 

@@ -2,11 +2,13 @@
 pragma solidity 0.8.28;
 
 import {BaseTest} from "./utils/BaseTest.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {VaultId} from "../../contracts/libraries/Types.sol";
 
 /// @notice Edge cases of the risk maths that the engine never reaches with the shipped parameters: the
-/// inverse of the effective value without a size add-on, and the VaultId equality operator.
+/// inverse of the effective value without a size add-on, and the VaultId equality operator; and the
+/// cheap product helpers, which must equal OpenZeppelin's mulDiv for every input.
 contract RiskMathEdgesTest is BaseTest {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_TOTAL = 0.95e18; // VaultEngine.MAX_TOTAL_HAIRCUT
@@ -49,5 +51,26 @@ contract RiskMathEdgesTest is BaseTest {
 
     function testFuzz_vaultIdEquality(uint256 a, uint256 b) public pure {
         assertTrue((VaultId.wrap(a) == VaultId.wrap(b)) == (a == b), "matches the raw ids");
+    }
+
+    /// @dev Both paths of the helpers (factors within 128 bits, and not) against Math.mulDiv.
+    function testFuzz_mulDivHelpersEqualMathMulDiv(uint256 x, uint256 y, uint256 d, bool small) public pure {
+        if (small) (x, y) = (x >> 128, y >> 128);
+        d = bound(d, 1, type(uint256).max);
+        (uint256 high, ) = Math.mul512(x, y);
+        // Beyond 512-bit quotients Math.mulDiv reverts, and so do the helpers (through it): skip those.
+        if (high >= d) return;
+        assertEq(RiskMath.mulDivDown(x, y, d), Math.mulDiv(x, y, d), "down");
+        assertEq(RiskMath.mulDivUp(x, y, d), Math.mulDiv(x, y, d, Math.Rounding.Ceil), "up");
+    }
+
+    function test_mulDivHelpers_edges() public pure {
+        uint256 m = type(uint128).max;
+        assertEq(RiskMath.mulDivDown(m, m, m), m, "128-bit factors");
+        assertEq(RiskMath.mulDivUp(m, m, m + 2), Math.mulDiv(m, m, m + 2, Math.Rounding.Ceil), "rounds up");
+        assertEq(RiskMath.mulDivDown(m + 1, m, m), m + 1, "a 129-bit factor takes the full path");
+        assertEq(RiskMath.mulDivUp(7, 3, 2), 11, "ceil(21 / 2)");
+        assertEq(RiskMath.mulDivUp(8, 3, 2), 12, "exact");
+        assertEq(RiskMath.mulDivDown(0, type(uint256).max, 1), 0, "zero");
     }
 }
