@@ -209,7 +209,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
             throttledDebt: SafeCast.toUint120(throttled),
             dust: dust
         });
-        _directory[id / ENTRIES_PER_DIRECTORY_WORD] |= (slab | (generation << 24)) << ((id % ENTRIES_PER_DIRECTORY_WORD) * 40);
+        uint256 entry = slab | (generation << 24);
+        _directory[id / ENTRIES_PER_DIRECTORY_WORD] |= entry << ((id % ENTRIES_PER_DIRECTORY_WORD) * 40);
         _recordVaultAuction(vault, asset, id, dust);
     }
 
@@ -501,9 +502,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         }
     }
 
-    /// @dev Closes the auction in `slab`: lot 0 and the free-list link in its debt field (so the slot stays
-    /// non-zero; the others keep their values), then the slab heads the free list, unless its generation is exhausted (retired). The
-    /// vault's blocking entry is left as is: its id now reads as closed.
+    /// @dev Closes the auction in `slab`: lot 0 and the free-list link in its debt field (so the slot
+    /// stays non-zero; the other slots keep their values), then the slab heads the free list, unless its
+    /// generation is exhausted (then it is retired). The vault's entry is left as is: its id reads closed.
     function _free(uint256 slab, StoredAuction storage a) internal {
         a.lot = 0;
         if (a.generation == type(uint16).max) {
@@ -822,8 +823,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// the entry's generation (the slab was not reused since) and has collateral left (not settled).
     /// Ids never issued have no entry (slab 0, never allocated).
     function _find(uint256 auctionId) internal view returns (uint256 slab, StoredAuction storage a, bool open) {
-        uint256 entry = _directory[auctionId / ENTRIES_PER_DIRECTORY_WORD] >>
-            ((auctionId % ENTRIES_PER_DIRECTORY_WORD) * 40);
+        uint256 entry =
+            _directory[auctionId / ENTRIES_PER_DIRECTORY_WORD] >> ((auctionId % ENTRIES_PER_DIRECTORY_WORD) * 40);
         slab = entry & MAX_SLABS;
         a = _slabs[slab];
         open = slab != 0 && a.generation == uint16(entry >> 24) && a.lot != 0;
