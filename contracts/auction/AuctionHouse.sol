@@ -10,6 +10,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IAuctionHouse, IAuctionTakeCallback} from "../interfaces/IAuctionHouse.sol";
+import {IPriceCurve} from "../interfaces/IPriceCurve.sol";
+import {IBreakwaterOracle} from "../interfaces/IBreakwaterOracle.sol";
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
@@ -46,39 +48,72 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @notice Largest dust setting: 1,000,000 whole base tokens [base units].
     uint256 public immutable MAX_DUST;
 
-    AuctionParameters internal _params;
-    mapping(address asset => CollateralAuctionConfig) internal _configs;
-    address[] internal _configuredAssets;
+    /// @dev A collateral's `CollateralAuctionConfig` as stored, with the token's decimals in the curve's
+    /// slot (the engine never changes an asset's decimals), so kicks and takes need no call or slot for it.
+    struct StoredConfig {
+        IPriceCurve curve;
+        uint64 penalty;
+        uint8 decimals;
+        uint64 startBuffer;
+        uint64 resetPriceRatio;
+        uint32 maxDuration;
+    }
 
-    /// @notice Pauses, breakers and the liquidation throttle; address(0) until wired (then no checks).
-    ICircuitBreaker public circuitBreaker;
-    /// @dev Storage form of an auction, four slots (each a fresh write per kick): the {Auction} fields
-    /// with the vault id narrowed to 56 bits and the start to 40, so that vault, asset and start share a
-    /// slot, plus the per-auction book-keeping: `incentiveLeft` is the keeper incentive the auction may
-    /// still pay (kick and resets together never exceed its penalty); `throttledDebt` is the debt it
-    /// holds against the throttle's caps, released when it settles [base units].
+    /// @dev The slot every kick and take reads first: the breaker, the auction id counter and the pool
+    /// of storage slabs.
+    struct Header {
+        ICircuitBreaker circuitBreaker; // address(0) until wired (then no checks)
+        uint48 auctionCount;
+        uint24 freeSlab; // head of the list of free slabs, 0 = empty
+        uint24 slabCount; // slabs ever allocated (slab ids 1..slabCount)
+    }
+
+    /// @dev Storage form of an auction, in a slab of four slots. A settled auction's slab goes on a free
+    /// list and the next kick reuses it, rewriting four non-zero slots (~5k gas each) instead of filling
+    /// four fresh ones (~22k each): a slab is never cleared, so none of its slots returns to zero (slot 0
+    /// keeps the asset, slot 1 the free-list link below, slot 2 the start price).
+    /// `generation` counts the slab's auctions; an auction id's directory entry records the slab and
+    /// generation, so an id whose slab moved on to a later auction is recognised as closed. A slab whose
+    /// generation reaches its maximum is retired instead of freed.
+    /// While free, `lot` is 0 and `scaledDebt` holds FREE_TAG | the next free slab.
+    /// `incentiveLeft` is the keeper incentive the auction may still pay (kick and resets together never
+    /// exceed its penalty); `throttledDebt` is the debt it holds against the throttle's caps, released
+    /// when it settles [base units].
     struct StoredAuction {
         address asset;
         uint40 startedAt; // [s]
-        uint56 vault;
+        uint40 vault;
+        uint16 generation;
         uint128 lot;
         uint128 scaledDebt;
         uint128 penalty;
         uint128 top;
         uint128 incentiveLeft;
-        uint128 throttledDebt;
+        uint120 throttledDebt;
+        bool dust; // tab below dust at the kick: recorded in `_active`, does not block the vault
     }
 
-    uint256 public auctionCount;
-    mapping(uint256 auctionId => StoredAuction) internal _auctions;
-    /// @dev Open dust-sized (non-blocking) auction of a vault's asset. A blocking auction is found through
-    /// `_blocking` instead (see {_activeAuction}), which saves the kick a fresh slot.
+    AuctionParameters internal _params;
+    mapping(address asset => StoredConfig) internal _configs;
+    address[] internal _configuredAssets;
+    Header internal _header;
+    mapping(uint256 slab => StoredAuction) internal _slabs;
+    /// @dev Auction id -> slab (24 bits) and generation (16 bits above it), six 40-bit entries per word,
+    /// so five kicks in six write a word that is already non-zero. Entries are never cleared.
+    mapping(uint256 word => uint256 entries) internal _directory;
+    /// @dev Vault -> its latest auction with a tab of at least dust (48 bits; it blocks further kicks of
+    /// the vault while open) plus, in bit 48, "has had a dust-sized auction" (then `_active` is worth
+    /// reading); five 51-bit entries per word. Never cleared: a settled id reads as closed.
+    mapping(uint256 word => uint256 entries) internal _vaultAuctions;
+    /// @dev Open dust-sized (non-blocking) auction of a vault's asset.
     mapping(VaultId vault => mapping(address asset => uint256 auctionId)) internal _active;
-    /// @dev The vault's open auction with a tab of at least dust, which blocks further kicks of the vault.
-    mapping(VaultId vault => uint256 auctionId) internal _blocking;
-    /// @dev 10 ** decimals of each configured collateral, cached at configuration (the engine never
-    /// changes an asset's decimals), so kicks and takes need no call for it.
-    mapping(address asset => uint256) internal _units;
+
+    uint256 internal constant FREE_TAG = 1 << 127;
+    uint256 internal constant ENTRIES_PER_DIRECTORY_WORD = 6;
+    uint256 internal constant ENTRIES_PER_VAULT_WORD = 5;
+    uint256 internal constant VAULT_ENTRY_BITS = 51;
+    uint256 internal constant DUST_FLAG = 1 << 48;
+    uint256 internal constant MAX_SLABS = type(uint24).max;
 
     /// @dev Sizing of a new auction.
     struct Kick {
@@ -111,14 +146,14 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @inheritdoc IAuctionHouse
     function kick(VaultId vault, address asset, address keeper) external nonReentrant returns (uint256 auctionId) {
         if (keeper == address(0)) revert ZeroAddress();
-        ICircuitBreaker breaker = circuitBreaker;
         uint256 index = pool.accrueInterest();
-        Kick memory k = _sizeKick(vault, asset, index);
-        // A kick reads the price: it trips the price-drop breaker itself when the drop is there (a view
-        // checks first, so the common no-drop kick pays no failed trip). The kick then defers (returns 0,
-        // with an event) instead of reverting, so the trip sticks; vaults below the hard floor are
-        // liquidated anyway.
-        if (address(breaker) != address(0) && breaker.canTrip(asset, k.priceUsd)) {
+        (Kick memory k, bool trippable) = _sizeKick(vault, asset, index);
+        ICircuitBreaker breaker = _header.circuitBreaker;
+        // A kick reads the price: it trips the price-drop breaker itself when the drop is there (the
+        // breaker's kick check says so, so the common no-drop kick pays no failed trip). The kick then
+        // defers (returns 0, with an event) instead of reverting, so the trip sticks; vaults below the
+        // hard floor are liquidated anyway.
+        if (trippable) {
             breaker.trip(asset);
             if (k.healthFactor >= _params.hardFloor) {
                 emit KickDeferred(vault, asset, keeper, k.healthFactor);
@@ -127,41 +162,92 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         }
 
         engine.seizeForAuction(vault, asset, k.lot, k.scaledDebt);
-        auctionId = ++auctionCount;
         // The throttle records the debt below (or the kick reverts), so the ledger is known up front.
         uint256 throttled = address(breaker) != address(0) ? k.debt : 0;
-        _auctions[auctionId] = StoredAuction({
+        StoredAuction storage stored;
+        (auctionId, stored) = _store(vault, asset, k, throttled);
+        if (address(breaker) != address(0)) breaker.onAuctionStart(asset, k.debt, k.value);
+
+        uint256 reward = _payKeeper(stored, keeper, k.debt + k.penalty);
+        emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
+    }
+
+    /// @dev Writes a new auction into a free slab (or a new one) under the next id, and records it as
+    /// the vault's blocking auction, or for a dust-sized one as the open auction of the vault's asset.
+    function _store(
+        VaultId vault,
+        address asset,
+        Kick memory k,
+        uint256 throttled
+    ) internal returns (uint256 id, StoredAuction storage a) {
+        Header memory h = _header;
+        id = uint256(h.auctionCount) + 1;
+        bool dust = k.debt + k.penalty < _params.dust;
+        uint256 slab = h.freeSlab;
+        uint256 generation;
+        if (slab != 0) {
+            StoredAuction storage free = _slabs[slab];
+            h.freeSlab = uint24(free.scaledDebt); // the link below FREE_TAG
+            generation = uint256(free.generation) + 1; // a slab at the maximum generation is never freed
+        } else {
+            if (h.slabCount == MAX_SLABS) revert TooManyOpenAuctions(MAX_SLABS);
+            slab = ++h.slabCount;
+        }
+        h.auctionCount = SafeCast.toUint48(id);
+        _header = h;
+        a = _slabs[slab];
+        _slabs[slab] = StoredAuction({
             asset: asset,
             startedAt: uint40(block.timestamp),
-            vault: SafeCast.toUint56(VaultId.unwrap(vault)),
+            vault: SafeCast.toUint40(VaultId.unwrap(vault)),
+            generation: uint16(generation),
             lot: uint128(k.lot),
             scaledDebt: uint128(k.scaledDebt),
             penalty: uint128(k.penalty),
             top: uint128(k.top),
             incentiveLeft: SafeCast.toUint128(k.penalty),
-            throttledDebt: SafeCast.toUint128(throttled)
+            throttledDebt: SafeCast.toUint120(throttled),
+            dust: dust
         });
-        if (k.debt + k.penalty >= _params.dust) _blocking[vault] = auctionId;
-        else _active[vault][asset] = auctionId;
-        if (address(breaker) != address(0)) breaker.onAuctionStart(asset, k.debt, k.value);
+        uint256 entry = slab | (generation << 24);
+        _directory[id / ENTRIES_PER_DIRECTORY_WORD] |= entry << ((id % ENTRIES_PER_DIRECTORY_WORD) * 40);
+        _recordVaultAuction(vault, asset, id, dust);
+    }
 
-        uint256 reward = _payKeeper(auctionId, keeper, k.debt + k.penalty);
-        emit AuctionStarted(auctionId, vault, asset, keeper, k.lot, k.debt, k.penalty, k.top, reward);
+    /// @dev A blocking auction becomes the vault's entry; a dust-sized one goes to `_active` and flags the
+    /// vault's entry (so later kicks know `_active` is worth reading).
+    function _recordVaultAuction(VaultId vault, address asset, uint256 id, bool dust) internal {
+        (uint256 word, uint256 shift) = _vaultSlot(vault);
+        uint256 entries = _vaultAuctions[word];
+        uint256 mask = ((1 << VAULT_ENTRY_BITS) - 1) << shift;
+        uint256 entry = (entries & mask) >> shift;
+        if (dust) {
+            _active[vault][asset] = id;
+            entry |= DUST_FLAG;
+        } else {
+            entry = (entry & DUST_FLAG) | id;
+        }
+        _vaultAuctions[word] = (entries & ~mask) | (entry << shift);
     }
 
     /// @notice What `kick` would do now (reverts with the reason a kick would revert with).
-    function previewKick(VaultId vault, address asset) external view returns (Kick memory) {
-        return _sizeKick(vault, asset, pool.currentBorrowIndex());
+    function previewKick(VaultId vault, address asset) external view returns (Kick memory k) {
+        (k, ) = _sizeKick(vault, asset, pool.currentBorrowIndex());
     }
 
     /// @dev Checks that `asset` of `vault` may be liquidated now and sizes the auction so that the
     /// vault returns to the target HF: with M = maintenance value, D = debt value, T = target HF,
     /// p = penalty and h = the asset's effective maintenance haircut, selling r (1 + p) of collateral
     /// to cover r of debt gives (M - r (1 + p)(1 - h)) / (D - r) = T, so r = (T D - M) / (T - (1 + p)(1 - h)).
-    function _sizeKick(VaultId vault, address asset, uint256 index) internal view returns (Kick memory) {
-        CollateralAuctionConfig memory cfg = _configs[asset];
+    /// `trippable`: the breaker's price-drop trip would accept the asset's price now.
+    function _sizeKick(
+        VaultId vault,
+        address asset,
+        uint256 index
+    ) internal view returns (Kick memory k, bool trippable) {
+        StoredConfig memory cfg = _configs[asset];
         if (address(cfg.curve) == address(0)) revert AuctionNotConfigured(asset);
-        uint256 blocking = _blocking[vault];
+        uint256 blocking = _blockingAuction(vault);
         uint256 existing = _activeAuction(vault, asset, blocking);
         if (existing != 0) revert AuctionAlreadyActive(vault, asset, existing);
         // While an auction runs, the vault's HF leaves out its lot (which exceeds the debt it covers),
@@ -174,31 +260,37 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (hf >= WAD) revert VaultNotLiquidatable(vault, hf);
         AuctionParameters memory p = _params;
         _checkMarginCall(vault, hf, p);
-        if (address(circuitBreaker) != address(0)) circuitBreaker.checkLiquidation(asset, hf < p.hardFloor);
 
         IVaultEngine.AssetHealth memory a;
         for (uint256 i; i < health.assets.length; ++i) {
             if (health.assets[i].asset == asset) a = health.assets[i];
         }
+        KickInputs memory x;
+        x.debtRoom = type(uint256).max;
+        x.valueRoom = type(uint256).max;
+        ICircuitBreaker breaker = _header.circuitBreaker;
+        // One breaker call: pauses, trips and grace periods (reverting as checkLiquidation), the
+        // throttle's room and whether the price-drop breaker would trip at this price.
+        if (address(breaker) != address(0)) {
+            (x.debtRoom, x.valueRoom, trippable) = breaker.checkKick(asset, hf < p.hardFloor, a.price);
+        }
         if (a.amount == 0) revert AssetNotInVault(vault, asset);
 
-        KickInputs memory x;
         x.price = Math.mulDiv(a.price, WAD, health.basePrice);
         x.priceUsd = a.price;
         x.baseUnit = BASE_UNIT;
         x.asset = asset;
-        x.unit = _unit(asset);
+        x.unit = 10 ** cfg.decimals;
         x.amount = a.amount;
         x.debt = health.debt;
         x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
         x.scaledVault = engine.scaledDebtOf(vault);
         x.index = index;
         x.onlyCollateral = health.assets.length == 1;
-        Kick memory k = _sizeAuction(x, cfg, p);
+        k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
         k.priceUsd = a.price;
         k.healthFactor = hf;
-        return k;
     }
 
     /// @dev Figures gathered for sizing one auction.
@@ -214,12 +306,14 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 priceUsd; // [wad usd per token]
         uint256 baseUnit; // 10 ** base decimals
         address asset;
+        uint256 debtRoom; // the throttle's room under the debt caps [base units]; max = none
+        uint256 valueRoom; // the throttle's room in the asset's bucket [wad usd]; max = none
     }
 
     /// @dev Applies the capacity and dust limits to the debt to cover, then sizes penalty, lot and top.
     function _sizeAuction(
         KickInputs memory x,
-        CollateralAuctionConfig memory cfg,
+        StoredConfig memory cfg,
         AuctionParameters memory p
     ) internal view returns (Kick memory k) {
         uint256 r = x.toCover;
@@ -236,13 +330,11 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
         // Liquidation throttle: when a cap or the asset's bucket binds, start a smaller auction that
         // fits; if even that would be below dust, say how much room is left.
-        if (address(circuitBreaker) != address(0)) {
-            (uint256 debtRoom, uint256 valueRoom) = circuitBreaker.auctionRoom(x.asset);
-            if (k.debt > debtRoom || k.value > valueRoom) {
-                k = _throttle(k, x, cfg, p, debtRoom, valueRoom);
-                if (k.debt + k.penalty < p.dust || k.debt > debtRoom || k.value > valueRoom) {
-                    revert AuctionThrottled(x.asset, debtRoom, valueRoom);
-                }
+        (uint256 debtRoom, uint256 valueRoom) = (x.debtRoom, x.valueRoom);
+        if (k.debt > debtRoom || k.value > valueRoom) {
+            k = _throttle(k, x, cfg, p, debtRoom, valueRoom);
+            if (k.debt + k.penalty < p.dust || k.debt > debtRoom || k.value > valueRoom) {
+                revert AuctionThrottled(x.asset, debtRoom, valueRoom);
             }
         }
     }
@@ -252,7 +344,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _throttle(
         Kick memory k,
         KickInputs memory x,
-        CollateralAuctionConfig memory cfg,
+        StoredConfig memory cfg,
         AuctionParameters memory p,
         uint256 debtRoom,
         uint256 valueRoom
@@ -273,7 +365,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     function _fillKick(
         uint256 r,
         KickInputs memory x,
-        CollateralAuctionConfig memory cfg,
+        StoredConfig memory cfg,
         AuctionParameters memory p,
         uint256 maxLot
     ) internal pure returns (Kick memory k) {
@@ -379,10 +471,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 maxCollateral,
         uint256 maxPrice
     ) internal returns (Settlement memory t) {
-        if (address(circuitBreaker) != address(0)) circuitBreaker.checkAction(Action.Take);
-        StoredAuction storage a = _auctions[auctionId];
+        ICircuitBreaker breaker = _header.circuitBreaker;
+        if (address(breaker) != address(0)) breaker.checkAction(Action.Take);
+        (uint256 slab, StoredAuction storage a) = _openAuction(auctionId);
         uint256 lot = a.lot;
-        if (lot == 0) revert AuctionNotActive(auctionId);
         t.price = _currentPrice(auctionId, a.asset, a.startedAt, a.top);
         if (t.price > maxPrice) revert TakePriceTooHigh(auctionId, t.price, maxPrice);
 
@@ -392,19 +484,34 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         t.debtPaid = Math.min(t.paid, debtNow);
         t.penaltyPaid = t.paid - t.debtPaid;
         t.scaledPaid = t.debtPaid == debtNow ? a.scaledDebt : RiskMath.toScaledDown(t.debtPaid, index);
-        a.lot = uint128(lot - t.collateral);
-        a.scaledDebt -= uint128(t.scaledPaid);
-        a.penalty -= uint128(t.penaltyPaid);
         t.left = _load(a);
+        t.left.lot = uint128(lot - t.collateral);
+        t.left.scaledDebt -= uint128(t.scaledPaid);
+        t.left.penalty -= uint128(t.penaltyPaid);
         t.done = t.left.lot == 0 || (t.left.scaledDebt == 0 && t.left.penalty == 0);
         if (t.done) {
-            uint256 throttled = a.throttledDebt;
-            delete _auctions[auctionId];
-            if (throttled != 0) circuitBreaker.onAuctionEnd(t.left.asset, throttled);
-            if (_blocking[t.left.vault] == auctionId) delete _blocking[t.left.vault];
-            else _active[t.left.vault][t.left.asset] = 0;
+            (uint256 throttled, bool dust) = (a.throttledDebt, a.dust);
+            _free(slab, a);
+            if (throttled != 0) breaker.onAuctionEnd(t.left.asset, throttled);
+            if (dust) _active[t.left.vault][t.left.asset] = 0;
         } else {
+            a.lot = t.left.lot;
+            a.scaledDebt = t.left.scaledDebt;
+            a.penalty = t.left.penalty;
             t.tabLeft = RiskMath.toDebtUp(t.left.scaledDebt, index) + t.left.penalty;
+        }
+    }
+
+    /// @dev Closes the auction in `slab`: lot 0 and the free-list link in its debt field (so the slot
+    /// stays non-zero; the other slots keep their values), then the slab heads the free list, unless its
+    /// generation is exhausted (then it is retired). The vault's entry is left as is: its id reads closed.
+    function _free(uint256 slab, StoredAuction storage a) internal {
+        a.lot = 0;
+        if (a.generation == type(uint16).max) {
+            a.scaledDebt = uint128(FREE_TAG);
+        } else {
+            a.scaledDebt = uint128(FREE_TAG | _header.freeSlab);
+            _header.freeSlab = uint24(slab);
         }
     }
 
@@ -455,37 +562,39 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @inheritdoc IAuctionHouse
     function reset(uint256 auctionId, address keeper) external nonReentrant {
         if (keeper == address(0)) revert ZeroAddress();
-        StoredAuction storage a = _auctions[auctionId];
-        if (a.lot == 0) revert AuctionNotActive(auctionId);
-        CollateralAuctionConfig memory cfg = _configs[a.asset];
+        (, StoredAuction storage a) = _openAuction(auctionId);
+        StoredConfig memory cfg = _configs[a.asset];
         uint256 age = block.timestamp - a.startedAt;
         uint256 price = cfg.curve.price(a.top, age);
         if (!_needsReset(cfg, a.top, age, price)) revert AuctionDoesNotNeedReset(auctionId, price, age);
         // A reset restarts selling: the same pauses, trips and grace periods as a new auction apply.
-        if (address(circuitBreaker) != address(0)) {
-            circuitBreaker.checkLiquidation(a.asset, engine.healthFactor(VaultId.wrap(a.vault)) < _params.hardFloor);
+        ICircuitBreaker breaker = _header.circuitBreaker;
+        if (address(breaker) != address(0)) {
+            breaker.checkLiquidation(a.asset, engine.healthFactor(VaultId.wrap(a.vault)) < _params.hardFloor);
         }
 
         uint256 index = pool.accrueInterest();
         uint256 top = Math.mulDiv(_oraclePriceInBase(a.asset), cfg.startBuffer, WAD);
         a.top = uint128(top);
         a.startedAt = uint40(block.timestamp);
-        uint256 reward = _payKeeper(auctionId, keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
+        uint256 reward = _payKeeper(a, keeper, RiskMath.toDebtUp(a.scaledDebt, index) + a.penalty);
         emit AuctionReset(auctionId, keeper, top, reward);
     }
 
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc IAuctionHouse
-    function auction(uint256 auctionId) external view returns (Auction memory) {
-        return _load(_auctions[auctionId]);
+    function auction(uint256 auctionId) external view returns (Auction memory a) {
+        (, StoredAuction storage s, bool open) = _find(auctionId);
+        if (open) a = _load(s);
     }
 
     /// @inheritdoc IAuctionHouse
     function auctionStatus(uint256 auctionId) external view returns (AuctionStatus memory s) {
-        Auction memory a = _load(_auctions[auctionId]);
-        if (a.lot == 0) return s;
-        CollateralAuctionConfig memory cfg = _configs[a.asset];
+        (, StoredAuction storage stored, bool open) = _find(auctionId);
+        if (!open) return s;
+        Auction memory a = _load(stored);
+        StoredConfig memory cfg = _configs[a.asset];
         uint256 age = block.timestamp - a.startedAt;
         s.active = true;
         s.vault = a.vault;
@@ -502,22 +611,34 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
 
     /// @inheritdoc IAuctionHouse
     function activeAuctionOf(VaultId vault, address asset) external view returns (uint256) {
-        return _activeAuction(vault, asset, _blocking[vault]);
+        return _activeAuction(vault, asset, _blockingAuction(vault));
     }
 
     /// @inheritdoc IAuctionHouse
     function blockingAuctionOf(VaultId vault) external view returns (uint256) {
-        return _blocking[vault];
+        return _blockingAuction(vault);
     }
 
     /// @inheritdoc IAuctionHouse
     function throttledDebtOf(uint256 auctionId) external view returns (uint256) {
-        return _auctions[auctionId].throttledDebt;
+        (, StoredAuction storage a, bool open) = _find(auctionId);
+        return open ? a.throttledDebt : 0;
     }
 
     /// @inheritdoc IAuctionHouse
     function incentiveLeft(uint256 auctionId) external view returns (uint256) {
-        return _auctions[auctionId].incentiveLeft;
+        (, StoredAuction storage a, bool open) = _find(auctionId);
+        return open ? a.incentiveLeft : 0;
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function auctionCount() external view returns (uint256) {
+        return _header.auctionCount;
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function circuitBreaker() external view returns (ICircuitBreaker) {
+        return _header.circuitBreaker;
     }
 
     /// @inheritdoc IAuctionHouse
@@ -552,8 +673,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 maxCollateral,
         uint256 marketPrice
     ) external view returns (uint256 collateral, uint256 owe, int256 profit) {
-        Auction memory a = _load(_auctions[auctionId]);
-        if (a.lot == 0) revert AuctionNotActive(auctionId);
+        (, StoredAuction storage stored) = _openAuction(auctionId);
+        Auction memory a = _load(stored);
         uint256 price = _currentPrice(auctionId, a.asset, a.startedAt, a.top);
         uint256 tab = RiskMath.toDebtUp(a.scaledDebt, pool.currentBorrowIndex()) + a.penalty;
         (collateral, owe) = _quote(auctionId, a.asset, a.lot, tab, maxCollateral, price);
@@ -561,8 +682,15 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IAuctionHouse
-    function collateralAuctionConfig(address asset) external view returns (CollateralAuctionConfig memory) {
-        return _configs[asset];
+    function collateralAuctionConfig(address asset) external view returns (CollateralAuctionConfig memory c) {
+        StoredConfig memory s = _configs[asset];
+        c = CollateralAuctionConfig({
+            curve: s.curve,
+            penalty: s.penalty,
+            startBuffer: s.startBuffer,
+            resetPriceRatio: s.resetPriceRatio,
+            maxDuration: s.maxDuration
+        });
     }
 
     /// @inheritdoc IAuctionHouse
@@ -581,18 +709,26 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         _bound("startBuffer", config.startBuffer, WAD, MAX_START_BUFFER);
         _bound("resetPriceRatio", config.resetPriceRatio, MIN_RESET_PRICE_RATIO, MAX_RESET_PRICE_RATIO);
         _bound("maxDuration", config.maxDuration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
-        _checkIncentive(asset, config.penalty, _params);
+        AuctionParameters memory p = _params;
+        _checkIncentive(asset, config.penalty, p.keeperTip, p.keeperChip, p.dust);
         if (address(_configs[asset].curve) == address(0)) _configuredAssets.push(asset);
-        _configs[asset] = config;
-        _units[asset] = 10 ** listed.decimals;
+        _configs[asset] = StoredConfig({
+            curve: config.curve,
+            penalty: config.penalty,
+            decimals: listed.decimals,
+            startBuffer: config.startBuffer,
+            resetPriceRatio: config.resetPriceRatio,
+            maxDuration: config.maxDuration
+        });
         emit CollateralAuctionConfigSet(asset, config);
     }
 
     /// @inheritdoc IAuctionHouse
     function setCircuitBreaker(ICircuitBreaker breaker) external restricted {
         if (address(breaker) == address(0)) revert ZeroAddress();
-        if (address(circuitBreaker) != address(0)) revert CircuitBreakerAlreadySet(address(circuitBreaker));
-        circuitBreaker = breaker;
+        ICircuitBreaker wired = _header.circuitBreaker;
+        if (address(wired) != address(0)) revert CircuitBreakerAlreadySet(address(wired));
+        _header.circuitBreaker = breaker;
         emit CircuitBreakerSet(address(breaker));
     }
 
@@ -610,7 +746,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         _bound("dust", p.dust, 1, MAX_DUST);
         for (uint256 i; i < _configuredAssets.length; ++i) {
             address asset = _configuredAssets[i];
-            _checkIncentive(asset, _configs[asset].penalty, p);
+            _checkIncentive(asset, _configs[asset].penalty, p.keeperTip, p.keeperChip, p.dust);
         }
         _params = p;
         emit AuctionParametersSet(p);
@@ -619,9 +755,15 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @dev The keeper incentive must stay below the penalty it is paid from. Incentives are paid only
     /// for tabs of at least dust, where the flat tip weighs most; below it at dust size implies, for
     /// tip >= 0, chip < p / (1 + p), so the share stays below the penalty for any larger tab too.
-    function _checkIncentive(address asset, uint256 penalty, AuctionParameters memory p) internal pure {
-        uint256 penaltyAtDust = Math.mulDiv(p.dust, penalty, WAD + penalty);
-        uint256 incentiveAtDust = p.keeperTip + Math.mulDiv(p.dust, p.keeperChip, WAD, Math.Rounding.Ceil);
+    function _checkIncentive(
+        address asset,
+        uint256 penalty,
+        uint256 keeperTip,
+        uint256 keeperChip,
+        uint256 dust
+    ) internal pure {
+        uint256 penaltyAtDust = Math.mulDiv(dust, penalty, WAD + penalty);
+        uint256 incentiveAtDust = keeperTip + Math.mulDiv(dust, keeperChip, WAD, Math.Rounding.Ceil);
         if (incentiveAtDust >= penaltyAtDust) revert IncentiveAbovePenalty(asset, incentiveAtDust, penaltyAtDust);
     }
 
@@ -638,7 +780,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 startedAt,
         uint256 top
     ) internal view returns (uint256 price) {
-        CollateralAuctionConfig memory cfg = _configs[asset];
+        StoredConfig memory cfg = _configs[asset];
         uint256 age = block.timestamp - startedAt;
         price = cfg.curve.price(top, age);
         if (_needsReset(cfg, top, age, price)) revert AuctionNeedsReset(auctionId);
@@ -647,8 +789,52 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @dev The open auction of `asset` in `vault` (0 if none): the dust-sized one recorded in `_active`,
     /// else the vault's `blocking` auction if it sells `asset` (one auction per vault and asset).
     function _activeAuction(VaultId vault, address asset, uint256 blocking) internal view returns (uint256 id) {
-        id = _active[vault][asset];
-        if (id == 0 && blocking != 0 && _auctions[blocking].asset == asset) id = blocking;
+        (uint256 entries, uint256 shift) = _vaultEntries(vault);
+        if ((entries >> shift) & DUST_FLAG != 0) id = _active[vault][asset];
+        if (id == 0 && blocking != 0) {
+            (, StoredAuction storage a, ) = _find(blocking);
+            if (a.asset == asset) id = blocking;
+        }
+    }
+
+    /// @dev The vault's open auction with a tab of at least dust, 0 if none (its recorded one has settled).
+    function _blockingAuction(VaultId vault) internal view returns (uint256 id) {
+        (uint256 entries, uint256 shift) = _vaultEntries(vault);
+        id = (entries >> shift) & (DUST_FLAG - 1);
+        if (id != 0) {
+            (, , bool open) = _find(id);
+            if (!open) id = 0;
+        }
+    }
+
+    /// @dev Word and bit offset of the vault's entry in `_vaultAuctions`.
+    function _vaultSlot(VaultId vault) internal pure returns (uint256 word, uint256 shift) {
+        uint256 v = VaultId.unwrap(vault);
+        return (v / ENTRIES_PER_VAULT_WORD, (v % ENTRIES_PER_VAULT_WORD) * VAULT_ENTRY_BITS);
+    }
+
+    function _vaultEntries(VaultId vault) internal view returns (uint256 entries, uint256 shift) {
+        uint256 word;
+        (word, shift) = _vaultSlot(vault);
+        entries = _vaultAuctions[word];
+    }
+
+    /// @dev Slab of auction `auctionId` and whether the auction is open: the directory's slab still holds
+    /// the entry's generation (the slab was not reused since) and has collateral left (not settled).
+    /// Ids never issued have no entry (slab 0, never allocated).
+    function _find(uint256 auctionId) internal view returns (uint256 slab, StoredAuction storage a, bool open) {
+        uint256 entry =
+            _directory[auctionId / ENTRIES_PER_DIRECTORY_WORD] >> ((auctionId % ENTRIES_PER_DIRECTORY_WORD) * 40);
+        slab = entry & MAX_SLABS;
+        a = _slabs[slab];
+        open = slab != 0 && a.generation == uint16(entry >> 24) && a.lot != 0;
+    }
+
+    /// @dev As {_find}, reverting `AuctionNotActive` unless the auction is open.
+    function _openAuction(uint256 auctionId) internal view returns (uint256 slab, StoredAuction storage a) {
+        bool open;
+        (slab, a, open) = _find(auctionId);
+        if (!open) revert AuctionNotActive(auctionId);
     }
 
     /// @dev The external form of a stored auction.
@@ -663,7 +849,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     function _needsReset(
-        CollateralAuctionConfig memory cfg,
+        StoredConfig memory cfg,
         uint256 top,
         uint256 age,
         uint256 price
@@ -674,10 +860,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     /// @dev No incentive below a dust-sized tab (kicking and resetting tiny positions would pay the flat
     /// tip over and over), and an auction's kick and resets together never pay more than its penalty
     /// (resetting an auction nobody takes cannot farm the insurance fund).
-    function _payKeeper(uint256 auctionId, address keeper, uint256 tab) internal returns (uint256 paid) {
+    function _payKeeper(StoredAuction storage ledger, address keeper, uint256 tab) internal returns (uint256 paid) {
         AuctionParameters memory p = _params;
         if (tab < p.dust) return 0;
-        StoredAuction storage ledger = _auctions[auctionId];
         uint256 reward = Math.min(p.keeperTip + Math.mulDiv(tab, p.keeperChip, WAD), ledger.incentiveLeft);
         if (reward == 0) return 0;
         paid = IInsuranceFund(_fund()).pay(keeper, reward, "keeper-incentive");
@@ -686,8 +871,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     function _oraclePriceInBase(address asset) internal view returns (uint256) {
-        uint256 assetPrice = engine.oracle().getPrice(asset);
-        uint256 basePrice = engine.oracle().getPrice(address(baseAsset));
+        IBreakwaterOracle oracle = engine.oracle();
+        uint256 assetPrice = oracle.getPrice(asset);
+        uint256 basePrice = oracle.getPrice(address(baseAsset));
         return Math.mulDiv(assetPrice, WAD, basePrice);
     }
 
@@ -697,8 +883,8 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     function _unit(address asset) internal view returns (uint256 unit) {
-        unit = _units[asset];
-        if (unit == 0) unit = 10 ** engine.collateralConfig(asset).decimals; // not configured here
+        // Auctions exist only for configured assets, and a configuration is never removed.
+        return 10 ** _configs[asset].decimals;
     }
 
     /// @dev Base units for `collateral` token units at `price` [wad base per token], rounded up.

@@ -308,9 +308,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @inheritdoc ICircuitBreaker
     /// @dev The caller's `price` stands for the live read `trip` makes (the same within a transaction).
     function canTrip(address asset, uint256 price) external view returns (bool) {
-        AssetState storage state = _states[asset];
-        if (block.timestamp < state.trippedUntil) return false;
-        return _dropTrippable(state, _configs[asset].maxDrop, asset, price);
+        return _canTrip(_states[asset], _configs[asset].maxDrop, asset, price);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -325,10 +323,28 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// recovery yet, which `recordOracleRecovery` does and which starts the grace period), then
     /// `LiquidationGracePeriod(asset, graceUntil)`.
     function checkLiquidation(address asset, bool belowHardFloor) external view {
+        _checkLiquidation(asset, _states[asset], belowHardFloor);
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    /// @dev Reverts as {checkLiquidation}; the results are those of {auctionRoom} and {canTrip}.
+    function checkKick(
+        address asset,
+        bool belowHardFloor,
+        uint256 price
+    ) external view returns (uint256 debtRoom, uint256 valueRoom, bool trippable) {
+        AssetState storage state = _states[asset];
+        _checkLiquidation(asset, state, belowHardFloor);
+        AssetConfig memory config = _configs[asset];
+        debtRoom = Math.min(_globalRoom(), _assetRoom(state, config));
+        valueRoom = _bucketAvailable(state, config);
+        trippable = price != 0 && _canTrip(state, config.maxDrop, asset, price);
+    }
+
+    function _checkLiquidation(address asset, AssetState storage state, bool belowHardFloor) internal view {
         uint256 kickPausedUntil = _pausedUntil[uint8(Action.Kick)];
         if (block.timestamp < kickPausedUntil) revert ActionPaused(Action.Kick, kickPausedUntil);
         if (belowHardFloor) return;
-        AssetState storage state = _states[asset];
         if (block.timestamp < state.trippedUntil) revert BreakerTripped(asset, state.trippedUntil);
         if (state.oracleFailedAt != 0) {
             (, OracleFailure failure) = oracle.tryGetPrice(asset);
@@ -448,6 +464,17 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
             return true;
         }
         return checkDrop && _dropTrippable(state, _configs[asset].maxDrop, asset, price);
+    }
+
+    /// @dev True when `trip` would accept `price` [wad] now.
+    function _canTrip(
+        AssetState storage state,
+        uint256 maxDrop,
+        address asset,
+        uint256 price
+    ) internal view returns (bool) {
+        if (block.timestamp < state.trippedUntil) return false;
+        return _dropTrippable(state, maxDrop, asset, price);
     }
 
     /// @dev True when `trip` would accept `price` [wad], the trip not being active: the asset has a

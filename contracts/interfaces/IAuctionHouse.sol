@@ -127,6 +127,8 @@ interface IAuctionHouse {
     /// `debtRoom` [base units] under the debt caps, `valueRoom` [wad usd] in the asset's bucket.
     error AuctionThrottled(address asset, uint256 debtRoom, uint256 valueRoom);
     error CircuitBreakerAlreadySet(address circuitBreaker);
+    /// @notice Every one of the `maxSlabs` auction storage slabs holds an open auction.
+    error TooManyOpenAuctions(uint256 maxSlabs);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 bound);
     /// @notice Keeper incentive on a dust-sized auction would reach the penalty it is paid from.
     error IncentiveAbovePenalty(address asset, uint256 incentive, uint256 penalty);
@@ -194,6 +196,7 @@ interface IAuctionHouse {
 
     // ------------------------------------------------------------------ views
     function engine() external view returns (IVaultEngine);
+    /// @notice Auctions started so far; auction ids run from 1 to this and are never reused.
     function auctionCount() external view returns (uint256);
     function auction(uint256 auctionId) external view returns (Auction memory);
     function auctionStatus(uint256 auctionId) external view returns (AuctionStatus memory);

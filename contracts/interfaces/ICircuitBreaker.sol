@@ -192,6 +192,15 @@ interface ICircuitBreaker {
     /// or liquidation grace period. Vaults below the hard floor (`belowHardFloor`) skip trip and grace.
     function checkLiquidation(address asset, bool belowHardFloor) external view;
 
+    /// @notice A kick's breaker checks in one call: reverts as `checkLiquidation(asset, belowHardFloor)`,
+    /// then returns `auctionRoom(asset)` and `canTrip(asset, price)` (false when `price` is 0).
+    /// @param price The asset's oracle price the kick has just read [wad].
+    function checkKick(
+        address asset,
+        bool belowHardFloor,
+        uint256 price
+    ) external view returns (uint256 debtRoom, uint256 valueRoom, bool trippable);
+
     /// @notice Room for a new auction of `asset`: debt under the global and asset caps [base units] and
     /// collateral value left in the asset's bucket [wad usd].
     function auctionRoom(address asset) external view returns (uint256 debtRoom, uint256 valueRoom);
