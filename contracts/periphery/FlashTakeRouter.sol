@@ -45,6 +45,8 @@ contract FlashTakeRouter is IAuctionTakeCallback {
     error PairMismatch(address pair, address collateral);
     /// @notice The sale of the collateral does not cover the payment plus the minimum profit.
     error Unprofitable(uint256 proceeds, uint256 owe, uint256 minProfit);
+    /// @notice A sale of more than 2^128 - 1 token units (no auction lot is larger): the quote would overflow.
+    error SaleTooLarge(uint256 amountIn);
 
     /// @notice A flash take went through: `collateral` bought for `owe`, sold for `proceeds`.
     event FlashTake(
@@ -117,6 +119,8 @@ contract FlashTakeRouter is IAuctionTakeCallback {
 
     /// @dev Uniswap V2 output for `amountIn` with the 0.3% fee, rounded down as the pair requires.
     function _amountOut(uint256 amountIn, uint256 reserveIn, uint256 reserveOut) internal pure returns (uint256) {
+        // Reserves are 112-bit: with amountIn below 2^128 no product below overflows.
+        if (amountIn > type(uint128).max) revert SaleTooLarge(amountIn);
         uint256 inWithFee = amountIn * 997;
         return (inWithFee * reserveOut) / (reserveIn * 1000 + inWithFee);
     }

@@ -347,8 +347,6 @@ const KNOWN_PANICS: string[] = [
   "pool.previewWithdraw(assets=max)",
   // D3: quoteTake with a keeper-supplied market price near max overflows `price * BASE_UNIT`.
   "auctionHouse.quoteTake(marketPrice=max)",
-  // D4 (the router's quote; the rate model's and oracle's pure helpers are fixed): amountIn * 997.
-  "router.quoteSale(amountIn=max)",
 ];
 
 /** The KNOWN_PANICS entry covering `key` (`contract.fn(param=value)`), if any; `fn(*)` covers every argument. */
@@ -507,6 +505,20 @@ describe("Adversarial: the fixed amount defects give exact outcomes", function (
     await expect(o.decayWeight(MAX, 3600n)).to.be.revertedWithCustomError(o, "DecayLambdaAboveOne").withArgs(MAX);
     expect(await o.decayWeight(WAD, 3600n)).to.equal(WAD);
     expect(await o.decayWeight(94n * 10n ** 16n, 3600n)).to.equal(94n * 10n ** 16n);
+  });
+
+  it("router: a quote above 128 bits reverts SaleTooLarge; at 2^128 - 1 it quotes the pair's curve", async function () {
+    const { router, pair, weth } = await networkHelpers.loadFixture(amountsFixture);
+    const pairAddress = await pair.getAddress();
+    await expect(router.quoteSale(pairAddress, weth, 2n ** 128n))
+      .to.be.revertedWithCustomError(router, "SaleTooLarge")
+      .withArgs(2n ** 128n);
+    await expect(router.quoteSale(pairAddress, weth, MAX)).to.be.revertedWithCustomError(router, "SaleTooLarge");
+    // 100 WETH / 260,000 USDC reserves: a sale of 2^128 - 1 wei gets all but a sliver of the USDC.
+    const top = 2n ** 128n - 1n;
+    const inWithFee = top * 997n;
+    const expected = (inWithFee * USDC(260_000)) / (WETH(100) * 1000n + inWithFee);
+    expect(await router.quoteSale(pairAddress, weth, top)).to.equal(expected);
   });
 
   it("rate model: utilisation and rate at amounts whose sum overflows keep the ratio", async function () {
