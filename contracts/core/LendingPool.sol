@@ -16,8 +16,8 @@ import {RiskMath} from "../libraries/RiskMath.sol";
 
 /// @title Breakwater lending pool
 /// @notice ERC-4626 vault of the base asset. The vault engine is the only borrower; the pool keeps the
-/// debt ledger (borrow index [ray] and total scaled debt) and mints the reserve factor of accrued
-/// interest as shares to the insurance fund.
+/// debt ledger (borrow index [ray] and total scaled debt) and gives the reserve factor of accrued
+/// interest to the insurance fund as shares (counted at once, minted when the fund's balance moves out).
 /// @dev Inflation-attack defence is twofold: a decimals offset (virtual shares) and an internally
 /// tracked `cash`, so donations never enter `totalAssets()`. All ERC-4626 views include interest
 /// accrued up to now (computed without state change), so previews equal the actual results.

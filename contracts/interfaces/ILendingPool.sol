@@ -29,7 +29,8 @@ interface ILendingPool is IERC4626 {
     event InsuranceFundSet(address indexed insuranceFund);
     event CircuitBreakerSet(address indexed circuitBreaker);
     /// @param interest Interest accrued since the last accrual [base units].
-    /// @param reserveShares Shares minted to the insurance fund for the reserve factor.
+    /// @param reserveShares Shares accrued to the insurance fund for the reserve factor (in its balance at
+    /// once; minted, with their Transfer event, when the fund's balance next moves out).
     event InterestAccrued(uint256 borrowIndex, uint256 interest, uint256 reserveShares);
     event Borrowed(address indexed receiver, uint256 assets, uint256 scaledDebt);
     event Repaid(address indexed payer, uint256 assets, uint256 scaledDebt);
