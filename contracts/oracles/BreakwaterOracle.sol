@@ -280,10 +280,9 @@ contract BreakwaterOracle is IBreakwaterOracle, AccessManaged {
         uint256 diff = price > lastPrice ? price - lastPrice : lastPrice - price;
         // Beyond a 1e18x move the sample is capped anyway (and the scaled return below could overflow).
         if (diff / lastPrice >= WAD) return MAX_VARIANCE_SAMPLE;
-        uint256 r = Math.mulDiv(diff, WAD, lastPrice); // |return| [wad], < 1e36 + 1e18
-        if (r >= 1e36) return MAX_VARIANCE_SAMPLE;
-        // r^2 * 3600 < 2^256. Dividing twice equals dividing by WAD * dt (floor of a floor), and cannot
-        // overflow for any dt.
+        // diff < 1e18 * lastPrice, so r < 1e36 and r^2 * 3600 < 2^256.
+        uint256 r = Math.mulDiv(diff, WAD, lastPrice); // |return| [wad]
+        // Dividing twice equals dividing by WAD * dt (floor of a floor), and cannot overflow for any dt.
         sample = (r * r * VARIANCE_INTERVAL) / WAD / dt;
         if (sample > MAX_VARIANCE_SAMPLE) sample = MAX_VARIANCE_SAMPLE;
     }
