@@ -109,8 +109,9 @@ interface IVaultEngine {
     error NotBadDebt(VaultId id, uint256 collaterals, uint256 openAuctions, uint256 scaledDebt);
     /// @notice An external call (a flash-take callback) is in progress: the protocol cannot be re-entered.
     error CallbackInProgress();
-    /// @notice An auction-house hook returned or seized more than the vault has open.
+    /// @notice `returnFromAuction` for a vault with no open auction.
     error NoOpenAuction(VaultId id);
+    /// @notice `seizeForAuction` of more scaled debt than the vault owes.
     error SeizeExceedsDebt(VaultId id, uint256 scaledDebt, uint256 vaultScaledDebt);
 
     // ------------------------------------------------------------------ events
