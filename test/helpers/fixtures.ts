@@ -90,6 +90,24 @@ export async function openVault(s: System, owner: HardhatEthersSigner): Promise<
   return id;
 }
 
+/**
+ * One vault per owner with 10 WETH and 23,000 USDC of debt, then WETH at $2,600 (HF below 1, above the
+ * hard floor) and each vault flagged by the keeper. The cure window still has to pass before a kick.
+ */
+export async function flaggedShortfallVaults(s: System, owners: HardhatEthersSigner[]): Promise<bigint[]> {
+  const weth = await s.weth.getAddress();
+  const ids: bigint[] = [];
+  for (const owner of owners) {
+    const id = await openVault(s, owner);
+    await s.engine.connect(owner).deposit(id, weth, WETH(10));
+    await s.engine.connect(owner).borrow(id, USDC(23_000), owner.address);
+    ids.push(id);
+  }
+  await setPrice(s, "WETH", "2600");
+  for (const id of ids) await s.engine.connect(s.keeper).flagMarginCall(id);
+  return ids;
+}
+
 /** Sets a mock feed to a USD price, refreshing its timestamp. */
 export async function setPrice(s: System, symbol: string, usd: string): Promise<void> {
   const feed = s.feeds[symbol] as unknown as {

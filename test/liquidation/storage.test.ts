@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 import { network } from "hardhat";
-import { deployFundedSystem, openVault, refreshFeeds, setPrice, USDC, WETH } from "../helpers/fixtures.js";
+import { deployFundedSystem, flaggedShortfallVaults, refreshFeeds, setPrice, WETH } from "../helpers/fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 const MASK160 = (1n << 160n) - 1n;
@@ -11,15 +11,7 @@ async function twoVaultsFixture() {
   const s = await deployFundedSystem(ethers);
   await s.usdc.connect(s.keeper).approve(await s.auctionHouse.getAddress(), ethers.MaxUint256);
   const weth = await s.weth.getAddress();
-  const vaults: bigint[] = [];
-  for (const owner of [s.alice, s.bob]) {
-    const id = await openVault(s, owner);
-    await s.engine.connect(owner).deposit(id, weth, WETH(10));
-    await s.engine.connect(owner).borrow(id, USDC(23_000), owner.address);
-    vaults.push(id);
-  }
-  await setPrice(s, "WETH", "2600");
-  for (const id of vaults) await s.engine.flagMarginCall(id);
+  const vaults = await flaggedShortfallVaults(s, [s.alice, s.bob]);
   await networkHelpers.time.increase(601);
   await refreshFeeds(s);
   return { s, weth, alice: vaults[0], bob: vaults[1] };

@@ -2,7 +2,7 @@
 // given time, as the auction house itself would price and judge them then.
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployFundedSystem, openVault, setPrice, USDC, WETH } from "../helpers/fixtures.js";
+import { deployFundedSystem, flaggedShortfallVaults } from "../helpers/fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -10,15 +10,7 @@ const { ethers, networkHelpers } = await network.create();
 async function auctionsFixture() {
   const s = await deployFundedSystem(ethers);
   const weth = await s.weth.getAddress();
-  const ids = [];
-  for (const who of [s.alice, s.bob]) {
-    const id = await openVault(s, who);
-    await s.engine.connect(who).deposit(id, weth, WETH(10));
-    await s.engine.connect(who).borrow(id, USDC(23_000), who.address);
-    ids.push(id);
-  }
-  await setPrice(s, "WETH", "2600");
-  for (const id of ids) await s.engine.connect(s.keeper).flagMarginCall(id);
+  const ids = await flaggedShortfallVaults(s, [s.alice, s.bob]);
   const { cureWindow } = await s.auctionHouse.auctionParameters();
   await networkHelpers.time.increase(Number(cureWindow));
   for (const id of ids) await s.auctionHouse.connect(s.keeper).kick(id, weth, s.keeper.address);

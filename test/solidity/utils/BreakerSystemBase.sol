@@ -52,20 +52,7 @@ abstract contract BreakerSystemBase is SystemBase {
     /// @dev Deploys the breaker, wires it into engine, pool and auction house, configures every
     /// collateral, and deploys the preview twin of the auction house. Requires `_deploySystem()`.
     function _deployBreaker() internal {
-        breaker = new CircuitBreaker(
-            address(manager),
-            IBreakwaterOracle(address(oracle)),
-            ICircuitBreaker.GlobalConfig({
-                globalDebtUnderAuctionCap: GLOBAL_AUCTION_CAP,
-                maxPauseDuration: MAX_PAUSE_DURATION,
-                pauseCooldown: PAUSE_COOLDOWN,
-                gracePeriod: GRACE_PERIOD
-            })
-        );
-        engine.setCircuitBreaker(breaker);
-        pool.setCircuitBreaker(breaker);
-        auctionHouse.setCircuitBreaker(breaker);
-        breaker.setAuctionHouse(address(auctionHouse));
+        _deployAndWireBreaker(GLOBAL_AUCTION_CAP);
         for (uint256 i; i < collaterals.length; ++i) {
             _setBreakerConfig(collaterals[i], ASSET_AUCTION_CAP, BUCKET_CAPACITY);
         }
@@ -85,11 +72,21 @@ abstract contract BreakerSystemBase is SystemBase {
     /// wired into engine, pool, auction house and the oracle's poke. No preview twin. For the gas
     /// snapshots, which must include the breaker's cost. Requires `_deploySystem()`.
     function _deployBreakerAsDeployed() internal {
+        _deployAndWireBreaker(200_000_000e6);
+        oracle.setPriceDropBreaker(address(breaker));
+        _setBreakerConfig(address(weth), 25_000_000e6, 10_000_000e18);
+        _setBreakerConfig(address(wbtc), 15_000_000e6, 6_000_000e18);
+        _setBreakerConfig(address(link), 2_500_000e6, 1_000_000e18);
+    }
+
+    /// @dev A breaker with this suite's pause and grace settings and the given global auction cap, wired
+    /// into engine, pool and auction house.
+    function _deployAndWireBreaker(uint128 globalDebtUnderAuctionCap) internal {
         breaker = new CircuitBreaker(
             address(manager),
             IBreakwaterOracle(address(oracle)),
             ICircuitBreaker.GlobalConfig({
-                globalDebtUnderAuctionCap: 200_000_000e6,
+                globalDebtUnderAuctionCap: globalDebtUnderAuctionCap,
                 maxPauseDuration: MAX_PAUSE_DURATION,
                 pauseCooldown: PAUSE_COOLDOWN,
                 gracePeriod: GRACE_PERIOD
@@ -99,10 +96,6 @@ abstract contract BreakerSystemBase is SystemBase {
         pool.setCircuitBreaker(breaker);
         auctionHouse.setCircuitBreaker(breaker);
         breaker.setAuctionHouse(address(auctionHouse));
-        oracle.setPriceDropBreaker(address(breaker));
-        _setBreakerConfig(address(weth), 25_000_000e6, 10_000_000e18);
-        _setBreakerConfig(address(wbtc), 15_000_000e6, 6_000_000e18);
-        _setBreakerConfig(address(link), 2_500_000e6, 1_000_000e18);
     }
 
     /// @dev The standard breaker config of this suite with the given caps (admin only).
