@@ -50,19 +50,31 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint40 lastAccrual; // [unix seconds]
     }
 
-    /// @dev Result of accruing interest from the last accrual up to `block.timestamp`.
+    /// @dev Read together by every accrual (one SLOAD); same layout as the two former separate variables.
+    struct RateConfig {
+        IInterestRateModel model;
+        uint64 reserveFactor; // [wad]
+    }
+
+    /// @dev Result of accruing interest from the last accrual up to `block.timestamp`, with the ledger and
+    /// reserve values it loaded, so that callers do not read those slots again.
     struct Accrual {
         uint256 index; // [ray]
+        uint256 cash; // ledger cash [base units]
+        uint256 scaledDebt; // ledger total scaled debt [scaled base units]
         uint256 debt; // total debt at `index`, rounded down [base units]
         uint256 interest; // debt growth since the last accrual [base units]
         uint256 reserveShares; // shares to mint to the insurance fund
+        // Loaded only when `reserveShares` is non-zero:
+        uint256 supply; // {totalSupply} before the reserve shares
+        address fund; // the insurance fund
+        uint256 pendingShares; // its reserve shares already pending
         bool accrued; // time passed with debt outstanding: the ledger moves and an event is due
     }
 
     Ledger private _ledger;
     IndexState private _indexState;
-    IInterestRateModel private _rateModel;
-    uint64 private _reserveFactor; // [wad]
+    RateConfig private _rateConfig;
     address private _engine;
     /// @dev The insurance fund and the reserve shares accrued to it but not minted yet, in one slot that
     /// every accrual reads anyway. Minting them at each accrual would cost a cold balance read, two writes
@@ -94,8 +106,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         if (reserveFactor_ > MAX_RESERVE_FACTOR) {
             revert ReserveFactorOutOfBounds(reserveFactor_, MAX_RESERVE_FACTOR);
         }
-        _rateModel = model;
-        _reserveFactor = uint64(reserveFactor_);
+        _rateConfig = RateConfig(model, uint64(reserveFactor_));
         _indexState = IndexState(uint216(RAY), uint40(block.timestamp));
         emit RateModelSet(address(model));
         emit ReserveFactorSet(reserveFactor_);
@@ -177,7 +188,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         if (address(model) == address(0)) revert ZeroAddress();
         // Interest up to now is owed at the old model's rate.
         _accrue();
-        _rateModel = model;
+        _rateConfig.model = model;
         emit RateModelSet(address(model));
     }
 
@@ -187,7 +198,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
             revert ReserveFactorOutOfBounds(reserveFactor_, MAX_RESERVE_FACTOR);
         }
         _accrue();
-        _reserveFactor = uint64(reserveFactor_);
+        _rateConfig.reserveFactor = uint64(reserveFactor_);
         emit ReserveFactorSet(reserveFactor_);
     }
 
@@ -204,24 +215,42 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     // ---------------------------------------------------------------------------------------------
-    // ERC-4626 entry points: accrue first, then the standard flow (whose views see no pending interest)
+    // ERC-4626 entry points: accrue first, then the standard flow. Each is OpenZeppelin's (same checks,
+    // errors, order and events) with the max/preview views evaluated on the totals the accrual already
+    // loaded: after it nothing is pending, so {maxDeposit}, {previewDeposit} etc. would return exactly
+    // these values, only after reading the same slots again.
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IERC4626
     function deposit(
         uint256 assets,
         address receiver
-    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         _checkPaused(Action.PoolDeposit, receiver);
-        _accrue();
-        return super.deposit(assets, receiver);
+        (Accrual memory a, uint256 supply) = _accrueWithTotals();
+        uint256 maxAssets = type(uint128).max - a.cash; // maxDeposit
+        if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
+        shares = assets.mulDiv(supply + VIRTUAL_SHARES, a.cash + a.debt + 1, Math.Rounding.Floor); // previewDeposit
+        _depositCash(a, receiver, assets, shares);
     }
 
     /// @inheritdoc IERC4626
-    function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+    function mint(
+        uint256 shares,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 assets) {
         _checkPaused(Action.PoolDeposit, receiver);
-        _accrue();
-        return super.mint(shares, receiver);
+        (Accrual memory a, uint256 supply) = _accrueWithTotals();
+        uint256 assets_ = a.cash + a.debt;
+        // maxMint: the shares maxDeposit buys, rounded down.
+        uint256 maxShares = (type(uint128).max - a.cash).mulDiv(
+            supply + VIRTUAL_SHARES,
+            assets_ + 1,
+            Math.Rounding.Floor
+        );
+        if (shares > maxShares) revert ERC4626ExceededMaxMint(receiver, shares, maxShares);
+        assets = shares.mulDiv(assets_ + 1, supply + VIRTUAL_SHARES, Math.Rounding.Ceil); // previewMint
+        _depositCash(a, receiver, assets, shares);
     }
 
     /// @inheritdoc IERC4626
@@ -229,10 +258,15 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 assets,
         address receiver,
         address owner
-    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         _checkPaused(Action.PoolWithdraw, owner);
-        _accrue();
-        return super.withdraw(assets, receiver, owner);
+        (Accrual memory a, uint256 supply) = _accrueWithTotals();
+        uint256 assets_ = a.cash + a.debt;
+        // maxWithdraw: nothing is pending any more, so the owner's shares are its balance.
+        uint256 maxAssets = Math.min(balanceOf(owner).mulDiv(assets_ + 1, supply + VIRTUAL_SHARES), a.cash);
+        if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
+        shares = assets.mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, Math.Rounding.Ceil); // previewWithdraw
+        _withdrawCash(a, receiver, owner, assets, shares);
     }
 
     /// @inheritdoc IERC4626
@@ -240,10 +274,31 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 shares,
         address receiver,
         address owner
-    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 assets) {
         _checkPaused(Action.PoolWithdraw, owner);
-        _accrue();
-        return super.redeem(shares, receiver, owner);
+        (Accrual memory a, uint256 supply) = _accrueWithTotals();
+        uint256 assets_ = a.cash + a.debt;
+        // maxRedeem, as in {maxRedeem} with nothing pending.
+        uint256 byCash = (a.cash + 1).mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, Math.Rounding.Ceil) - 1;
+        uint256 maxShares = Math.min(balanceOf(owner), byCash);
+        if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
+        assets = shares.mulDiv(assets_ + 1, supply + VIRTUAL_SHARES, Math.Rounding.Floor); // previewRedeem
+        _withdrawCash(a, receiver, owner, assets, shares);
+    }
+
+    /// @dev The lent cash grows by `assets` (written from the loaded ledger), then OpenZeppelin's
+    /// {ERC4626-_deposit}: transfer in, mint, Deposit event.
+    function _depositCash(Accrual memory a, address receiver, uint256 assets, uint256 shares) private {
+        _ledger = Ledger((a.cash + assets).toUint128(), uint128(a.scaledDebt));
+        _deposit(_msgSender(), receiver, assets, shares);
+    }
+
+    /// @dev The lent cash shrinks by `assets`, then OpenZeppelin's {ERC4626-_withdraw}: allowance, burn,
+    /// transfer out, Withdraw event.
+    function _withdrawCash(Accrual memory a, address receiver, address owner, uint256 assets, uint256 shares) private {
+        // The max check above already bounds `assets` by the cash; checked arithmetic as a backstop.
+        _ledger = Ledger(uint128(a.cash - assets), uint128(a.scaledDebt));
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
     /// @dev Guardian pauses of lender deposits and withdrawals. The insurance fund is exempt: it redeems
@@ -272,7 +327,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc IERC4626
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        return _ledger.cash + _pendingAccrual().debt;
+        Accrual memory a = _pendingAccrual();
+        return a.cash + a.debt;
     }
 
     /// @inheritdoc IERC4626
@@ -291,18 +347,17 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @inheritdoc IERC4626
     /// @dev Limited by the cash available: borrowed funds cannot be withdrawn.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        (uint256 assets_, uint256 supply, uint256 pendingShares) = _pendingTotals();
+        (uint256 assets_, uint256 supply, uint256 pendingShares, uint256 cash_) = _pendingTotals();
         uint256 byShares = _sharesOf(owner, pendingShares).mulDiv(assets_ + 1, supply + VIRTUAL_SHARES);
-        return Math.min(byShares, _ledger.cash);
+        return Math.min(byShares, cash_);
     }
 
     /// @inheritdoc IERC4626
     /// @dev Limited to the largest share amount whose redemption (rounded down) fits in the cash.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        (uint256 assets_, uint256 supply, uint256 pendingShares) = _pendingTotals();
+        (uint256 assets_, uint256 supply, uint256 pendingShares, uint256 cash_) = _pendingTotals();
         // Largest s with floor(s * (A + 1) / (S + V)) <= cash, i.e. s < (cash + 1) * (S + V) / (A + 1).
-        uint256 byCash =
-            (uint256(_ledger.cash) + 1).mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, Math.Rounding.Ceil) - 1;
+        uint256 byCash = (cash_ + 1).mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, Math.Rounding.Ceil) - 1;
         return Math.min(_sharesOf(owner, pendingShares), byCash);
     }
 
@@ -364,18 +419,18 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @inheritdoc ILendingPool
     /// @dev Rounded down. With no insurance fund set, no reserve is taken, so lenders get all the interest.
     function supplyRatePerSecond() external view returns (uint256) {
-        uint256 reserve = _reserve.fund == address(0) ? 0 : _reserveFactor;
+        uint256 reserve = _reserve.fund == address(0) ? 0 : _rateConfig.reserveFactor;
         return borrowRatePerSecond().mulDiv(utilisation(), WAD).mulDiv(WAD - reserve, WAD);
     }
 
     /// @inheritdoc ILendingPool
     function reserveFactor() external view returns (uint256) {
-        return _reserveFactor;
+        return _rateConfig.reserveFactor;
     }
 
     /// @inheritdoc ILendingPool
     function rateModel() external view returns (IInterestRateModel) {
-        return _rateModel;
+        return _rateConfig.model;
     }
 
     /// @inheritdoc ILendingPool
@@ -399,95 +454,110 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @dev Uses the totals including pending interest and pending reserve shares, so that a preview
     /// made before an accrual equals the result of the call, which accrues first.
     function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
-        (uint256 assets_, uint256 supply, ) = _pendingTotals();
+        (uint256 assets_, uint256 supply, , ) = _pendingTotals();
         return assets.mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, rounding);
     }
 
     /// @dev See {_convertToShares}.
     function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
-        (uint256 assets_, uint256 supply, ) = _pendingTotals();
+        (uint256 assets_, uint256 supply, , ) = _pendingTotals();
         return shares.mulDiv(assets_ + 1, supply + VIRTUAL_SHARES, rounding);
     }
 
-    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        _ledger.cash = (uint256(_ledger.cash) + assets).toUint128();
-        super._deposit(caller, receiver, assets, shares);
-    }
-
-    function _withdraw(
-        address caller,
-        address receiver,
-        address owner,
-        uint256 assets,
-        uint256 shares
-    ) internal override {
-        // maxWithdraw/maxRedeem already bound `assets` by the cash; checked arithmetic as a backstop.
-        _ledger.cash = uint128(uint256(_ledger.cash) - assets);
-        super._withdraw(caller, receiver, owner, assets, shares);
-    }
-
-    /// @dev Brings the index up to now and mints the reserve shares. Idempotent within a block.
+    /// @dev Brings the index up to now and mints the reserve shares. Idempotent within a block; within
+    /// one it reads the index slot alone.
     function _accrue() private returns (uint256) {
         IndexState memory s = _indexState;
         if (block.timestamp == s.lastAccrual) return s.borrowIndex;
-        Accrual memory a = _pendingAccrual();
+        return _accrueFrom(s).index;
+    }
+
+    /// @dev {_accrue} for the lender entry points: the accrual with the ledger it loaded (which the
+    /// accrual does not move) and the {totalSupply} after it (reused from the accrual when it read it).
+    /// Within a block it only loads the ledger and the debt at the current index.
+    function _accrueWithTotals() private returns (Accrual memory, uint256) {
+        IndexState memory s = _indexState;
+        Accrual memory a = block.timestamp == s.lastAccrual ? _accrualFrom(s) : _accrueFrom(s);
+        // Minting pending shares on overflow leaves totalSupply() unchanged: it already counted them.
+        return (a, a.reserveShares != 0 ? a.supply + a.reserveShares : totalSupply());
+    }
+
+    /// @dev Performs the accrual from the loaded index state `s` (`s.lastAccrual` before now).
+    function _accrueFrom(IndexState memory s) private returns (Accrual memory) {
+        Accrual memory a = _accrualFrom(s);
         _indexState = IndexState(a.index.toUint216(), uint40(block.timestamp));
         if (a.accrued) {
-            if (a.reserveShares != 0) _addReserveShares(a.reserveShares);
+            if (a.reserveShares != 0) _addReserveShares(a);
             emit InterestAccrued(a.index, a.interest, a.reserveShares);
         }
-        return a.index;
+        return a;
     }
 
     /// @dev The accrual `_accrue` would perform now, as a view. Single source of truth for the index,
     /// the debt and the reserve shares, used both by state changes and by the ERC-4626 views.
-    function _pendingAccrual() private view returns (Accrual memory a) {
-        IndexState memory s = _indexState;
+    function _pendingAccrual() private view returns (Accrual memory) {
+        return _accrualFrom(_indexState);
+    }
+
+    /// @dev {_pendingAccrual} from the loaded index state `s`.
+    function _accrualFrom(IndexState memory s) private view returns (Accrual memory a) {
         Ledger memory ledger = _ledger;
+        a.cash = ledger.cash;
+        a.scaledDebt = ledger.totalScaledDebt;
         a.index = s.borrowIndex;
-        uint256 debtBefore = _toAssetsDown(ledger.totalScaledDebt, a.index);
+        uint256 debtBefore = _toAssetsDown(a.scaledDebt, a.index);
         a.debt = debtBefore;
         uint256 dt = block.timestamp - s.lastAccrual;
-        if (dt == 0 || ledger.totalScaledDebt == 0) return a;
+        if (dt == 0 || a.scaledDebt == 0) return a;
         a.accrued = true;
 
-        uint256 rate = _borrowRate(ledger.cash, debtBefore);
+        RateConfig memory config = _rateConfig;
+        uint256 rate = _borrowRate(config.model, a.cash, debtBefore);
         if (rate == 0) return a;
         a.index = _growIndexUp(a.index, rate, dt);
-        a.debt = _toAssetsDown(ledger.totalScaledDebt, a.index);
+        a.debt = _toAssetsDown(a.scaledDebt, a.index);
         a.interest = a.debt - debtBefore;
 
-        address fund = _reserve.fund;
-        if (fund == address(0)) return a;
-        uint256 fee = (a.interest * _reserveFactor) / WAD; // rounded down: lenders keep the dust
+        Reserve memory r = _reserve;
+        if (r.fund == address(0)) return a;
+        uint256 fee = (a.interest * config.reserveFactor) / WAD; // rounded down: lenders keep the dust
         if (fee == 0) return a;
+        a.fund = r.fund;
+        a.pendingShares = r.pendingShares;
+        a.supply = super.totalSupply() + r.pendingShares; // = totalSupply(), without reading `_reserve` again
         // Shares worth exactly `fee` at the post-accrual price, measured the way ERC-4626 converts
         // (virtual shares and asset included): (A + 1 - fee) / (S + V) = (A + 1) / (S + V + shares), so
         // existing holders lose exactly the fee. Rounded down, in the lenders' favour.
-        a.reserveShares = RiskMath.mulDivDown(fee, totalSupply() + VIRTUAL_SHARES, ledger.cash + a.debt + 1 - fee);
+        a.reserveShares = RiskMath.mulDivDown(fee, a.supply + VIRTUAL_SHARES, a.cash + a.debt + 1 - fee);
     }
 
-    /// @dev (total assets, total supply, pending reserve shares), all including pending interest.
-    function _pendingTotals() private view returns (uint256 assets_, uint256 supply, uint256 pendingShares) {
+    /// @dev (total assets, total supply, pending reserve shares, cash), all including pending interest.
+    function _pendingTotals()
+        private
+        view
+        returns (uint256 assets_, uint256 supply, uint256 pendingShares, uint256 cash_)
+    {
         Accrual memory a = _pendingAccrual();
-        return (_ledger.cash + a.debt, totalSupply() + a.reserveShares, a.reserveShares);
+        supply = a.reserveShares != 0 ? a.supply + a.reserveShares : totalSupply();
+        return (a.cash + a.debt, supply, a.reserveShares, a.cash);
     }
 
     /// @dev Balance including the reserve shares the next accrual will mint to the insurance fund.
     function _sharesOf(address owner, uint256 pendingShares) private view returns (uint256) {
-        uint256 balance = balanceOf(owner);
-        return owner == _reserve.fund ? balance + pendingShares : balance;
+        Reserve memory r = _reserve;
+        uint256 balance = super.balanceOf(owner);
+        return owner == r.fund ? balance + r.pendingShares + pendingShares : balance;
     }
 
-    /// @dev Records reserve shares accrued to the fund (set: the accrual only computes shares then).
-    function _addReserveShares(uint256 shares) private {
-        Reserve memory r = _reserve;
-        uint256 pending = r.pendingShares + shares;
+    /// @dev Records reserve shares accrued to the fund (`a` carries the loaded reserve slot), writing the
+    /// whole slot so it is not read again.
+    function _addReserveShares(Accrual memory a) private {
+        uint256 pending = a.pendingShares + a.reserveShares;
         if (pending > type(uint96).max) {
-            _reserve.pendingShares = 0;
-            super._update(address(0), r.fund, pending);
+            _reserve = Reserve(a.fund, 0);
+            super._update(address(0), a.fund, pending);
         } else {
-            _reserve.pendingShares = uint96(pending);
+            _reserve = Reserve(a.fund, uint96(pending));
         }
     }
 
@@ -519,7 +589,11 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     function _borrowRate(uint256 cash_, uint256 debt) private view returns (uint256) {
-        return Math.min(_rateModel.borrowRatePerSecond(cash_, debt), MAX_BORROW_RATE_PER_SECOND);
+        return _borrowRate(_rateConfig.model, cash_, debt);
+    }
+
+    function _borrowRate(IInterestRateModel model, uint256 cash_, uint256 debt) private view returns (uint256) {
+        return Math.min(model.borrowRatePerSecond(cash_, debt), MAX_BORROW_RATE_PER_SECOND);
     }
 
     /// @dev index * (1 + x + x^2/2 + x^3/6) with x = rate * dt: third-order Taylor expansion of
