@@ -47,15 +47,21 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     uint256 internal immutable BASE_UNIT;
 
     // ------------------------------------------------------------------ storage
+    /// @dev A vault's debt is not stored as such: while it holds collateral, its scaled debt is the sum
+    /// of its positions' attributions (kept exact by every debt change), so a borrow writes only the
+    /// position slots it reads for the health check anyway, and a first deposit needs no fresh vault slot.
     struct Vault {
         address owner;
         uint40 flaggedAt; // margin call start [s]; 0 when not flagged
-        uint32 openAuctions;
-        uint128 scaledDebt; // [scaled base units]
-        /// @dev The first PACKED_IDS entries of the vault's collateral list as one-byte asset ids (entry i
-        /// in byte i, contiguous, 0 = none), in the debt's slot: the list costs no slot of its own and
-        /// every health check gets it with the debt. Further entries live in `_collateralOverflow`.
-        uint128 collateralIds;
+        uint16 openAuctions; // at most one per listed asset (<= MAX_LISTED)
+        /// @dev Entries 0..HEAD_IDS-1 of the collateral list as one-byte asset ids (entry i in byte i,
+        /// contiguous, 0 = none), in the owner's slot that every vault action reads.
+        uint40 headIds;
+        /// @dev Scaled debt of a vault whose collateral list is empty (all of it seized into auctions),
+        /// which no position can carry; 0 whenever the list is not empty [scaled base units].
+        uint128 unattributedScaledDebt;
+        /// @dev Entries HEAD_IDS..PACKED_IDS-1 of the list; further entries live in `_collateralOverflow`.
+        uint128 tailIds;
     }
 
     /// @dev What the health loop needs of a listed asset, keyed by its one-byte id, in three slots (its
@@ -96,8 +102,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         uint88 minDebt; // [base units], <= MAX_MIN_DEBT
     }
 
-    /// @dev Entries packed into `Vault.collateralIds`.
-    uint256 internal constant PACKED_IDS = 16;
+    /// @dev List entries packed into `Vault.headIds`, and into `headIds` and `tailIds` together.
+    uint256 internal constant HEAD_IDS = 5;
+    uint256 internal constant PACKED_IDS = 21;
     /// @dev One-byte asset ids: at most 255 listed collaterals.
     uint256 internal constant MAX_LISTED = 255;
 
@@ -223,12 +230,17 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         // Adding collateral to a vault with debt only reduces risk: no pause or freeze applies to it.
         Settings storage settings = _settings;
         ICircuitBreaker breaker = settings.circuitBreaker;
-        if (address(breaker) != address(0) && _vaults[id].scaledDebt == 0) breaker.checkDeposit(asset);
-
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
+        uint256 ids = _loadIds(_vaults[id]);
+        uint256 n = _listLength(id, ids);
+        if (address(breaker) != address(0)) {
+            // A vault holding only this asset carries all its debt on this position.
+            bool hasDebt =
+                held != 0 && n == 1 ? position.scaledDebtAttributed != 0 : _scaledDebt(id, ids, n, true) != 0;
+            if (!hasDebt) breaker.checkDeposit(asset);
+        }
         if (held == 0) {
-            uint256 n = _listLength(id, _vaults[id].collateralIds);
             if (n >= settings.maxCollateralsPerVault) revert TooManyCollaterals(id, settings.maxCollateralsPerVault);
             _addToList(id, asset, n);
         }
@@ -259,16 +271,20 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         ICircuitBreaker breaker = _settings.circuitBreaker;
         if (address(breaker) != address(0)) breaker.checkAction(Action.Withdraw);
 
+        uint256 ids = _loadIds(_vaults[id]);
+        bool hasDebt = _scaledDebt(id, ids, _listLength(id, ids), true) != 0;
         position.amount = uint128(held - amount);
+        // An emptied position leaves the list: its attribution goes to the remaining collaterals.
+        uint256 leaving;
         if (held == amount) {
+            leaving = position.scaledDebtAttributed;
             _removeFromList(id, asset);
-            _clearAttribution(id, asset);
+            _moveAttribution(id, asset, false);
         }
 
-        uint256 scaledDebt = _vaults[id].scaledDebt;
-        if (scaledDebt != 0) {
+        if (hasDebt) {
             uint256 index = pool.accrueInterest();
-            HealthBreakdown memory health = _health(id, scaledDebt, index, true);
+            (HealthBreakdown memory health, uint256 scaledDebt) = _health(id, leaving, index, breaker);
             _requireInitialHealth(id, health);
             _attributeDebt(id, health, scaledDebt, index);
         }
@@ -285,12 +301,10 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (address(breaker) != address(0)) breaker.checkAction(Action.Borrow);
 
         uint256 index = pool.accrueInterest();
-        Vault storage vault = _vaults[id];
         uint256 scaledAdded = RiskMath.toScaledUp(amount, index);
-        uint256 scaledDebt = vault.scaledDebt + scaledAdded;
-        vault.scaledDebt = scaledDebt.toUint128();
-
-        HealthBreakdown memory health = _health(id, scaledDebt, index, true);
+        // The casts bound the sum `_health` forms and every attribution `_attributeDebt` writes below.
+        (HealthBreakdown memory health, uint256 scaledDebt) = _health(id, scaledAdded.toUint128(), index, breaker);
+        scaledDebt.toUint128();
         if (health.debt < settings.minDebt) revert DebtBelowMinimum(id, health.debt, settings.minDebt);
         _requireInitialHealth(id, health);
         _attributeDebt(id, health, scaledDebt, index);
@@ -306,7 +320,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         Vault storage vault = _vaults[id];
         if (vault.owner == address(0)) revert UnknownVault(id);
-        uint256 scaledDebt = vault.scaledDebt;
+        uint256 scaledDebt = _vaultScaledDebt(id);
         if (scaledDebt == 0) revert NoDebt(id);
 
         uint256 index = pool.accrueInterest();
@@ -324,7 +338,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             if (remaining < minDebt_) revert DebtBelowMinimum(id, remaining, minDebt_);
         }
 
-        vault.scaledDebt = uint128(scaledDebt - scaledRepaid);
         _reduceAttributedDebt(id, scaledDebt, scaledRepaid);
         emit Repaid(id, msg.sender, repaid, scaledRepaid);
 
@@ -371,14 +384,15 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function realiseBadDebt(VaultId id) external nonReentrant guarded returns (uint256 covered, uint256 socialised) {
         Vault storage vault = _vaults[id];
         if (vault.owner == address(0)) revert UnknownVault(id);
-        uint256 scaledDebt = vault.scaledDebt;
-        uint256 collaterals = _listLength(id, vault.collateralIds);
+        uint256 ids = _loadIds(vault);
+        uint256 collaterals = _listLength(id, ids);
+        uint256 scaledDebt = _scaledDebt(id, ids, collaterals, false);
         if (collaterals != 0 || vault.openAuctions != 0 || scaledDebt == 0) {
             revert NotBadDebt(id, collaterals, vault.openAuctions, scaledDebt);
         }
         uint256 index = pool.accrueInterest();
         uint256 debt = RiskMath.toDebtUp(scaledDebt, index);
-        vault.scaledDebt = 0;
+        vault.unattributedScaledDebt = 0;
         vault.flaggedAt = 0;
 
         // First loss: the insurance fund pays into the pool what it can.
@@ -413,14 +427,13 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         Position storage position = _positions[id][asset];
         uint256 held = position.amount;
         if (collateral > held) revert InsufficientCollateral(id, asset, collateral, held);
-        uint256 vaultScaledDebt = vault.scaledDebt;
+        uint256 vaultScaledDebt = _vaultScaledDebt(id);
         if (scaledDebt > vaultScaledDebt) revert SeizeExceedsDebt(id, scaledDebt, vaultScaledDebt);
         position.amount = uint128(held - collateral);
-        vault.scaledDebt = uint128(vaultScaledDebt - scaledDebt);
         _reduceAttributedDebt(id, vaultScaledDebt, scaledDebt);
         if (held == collateral) {
             _removeFromList(id, asset);
-            _moveAttribution(id, asset);
+            _moveAttribution(id, asset, true);
         }
         vault.openAuctions += 1;
         emit SeizedForAuction(id, asset, collateral, scaledDebt);
@@ -439,18 +452,19 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             Position storage position = _positions[id][asset];
             uint256 held = position.amount;
             // No TooManyCollaterals check: a return must never fail.
-            if (held == 0) _addToList(id, asset, _listLength(id, vault.collateralIds));
+            if (held == 0) _addToList(id, asset, _listLength(id, _loadIds(vault)));
             position.amount = (held + collateral.toUint128()).toUint128();
         }
         if (scaledDebt != 0) {
-            // Every sum below is at most the vault's new scaled debt, which this cast bounds.
-            vault.scaledDebt = (uint256(vault.scaledDebt) + scaledDebt.toUint128()).toUint128();
-            // Attribute returned debt to the auctioned asset if still held, else to any collateral.
+            // Attribute returned debt to the auctioned asset if still held, else to any collateral; a
+            // vault without collateral keeps it unattributed. Checked 128-bit sums bound every write.
+            uint128 added = scaledDebt.toUint128();
             address holder = _positions[id][asset].amount != 0 ? asset : _firstCollateral(id);
             if (holder != address(0)) {
-                _positions[id][holder].scaledDebtAttributed += uint128(scaledDebt);
-                DebtBacking storage backing = _backing[holder];
-                backing.scaledDebt = (uint256(backing.scaledDebt) + scaledDebt).toUint128();
+                _positions[id][holder].scaledDebtAttributed += added;
+                _backing[holder].scaledDebt += added;
+            } else {
+                vault.unattributedScaledDebt += added;
             }
         }
         vault.openAuctions -= 1;
@@ -502,7 +516,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function collateralsOf(VaultId id) external view returns (address[] memory list) {
-        uint256 ids = _vaults[id].collateralIds;
+        uint256 ids = _loadIds(_vaults[id]);
         uint256 n = _listLength(id, ids);
         list = new address[](n);
         for (uint256 i; i < n; ++i) list[i] = _hot[_listIdAt(id, ids, i)].asset;
@@ -520,42 +534,36 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IVaultEngine
     function scaledDebtOf(VaultId id) external view returns (uint256) {
-        return _vaults[id].scaledDebt;
+        return _vaultScaledDebt(id);
     }
 
     /// @inheritdoc IVaultEngine
     function debtOf(VaultId id) external view returns (uint256) {
-        return RiskMath.toDebtUp(_vaults[id].scaledDebt, pool.currentBorrowIndex());
+        return RiskMath.toDebtUp(_vaultScaledDebt(id), pool.currentBorrowIndex());
     }
 
     /// @inheritdoc IVaultEngine
     function healthFactor(VaultId id) public view returns (uint256) {
-        // A vault without debt is healthy whatever the prices, even during an oracle outage.
-        if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        HealthBreakdown memory health = _currentHealth(id, false);
-        return RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue);
+        (bool hasDebt, HealthBreakdown memory health) = _currentHealth(id, false, true);
+        return hasDebt ? RiskMath.healthFactorDown(health.maintenanceValue, health.debtValue) : type(uint256).max;
     }
 
     /// @inheritdoc IVaultEngine
     function initialHealthFactor(VaultId id) external view returns (uint256) {
-        if (_vaults[id].scaledDebt == 0 && _vaults[id].owner != address(0)) return type(uint256).max;
-        HealthBreakdown memory health = _currentHealth(id, true);
-        return RiskMath.healthFactorDown(health.initialValue, health.debtValue);
-    }
-
-    /// @inheritdoc IVaultEngine
-    function isMarginShortfall(VaultId id) external view returns (bool) {
-        return healthFactor(id) < WAD;
+        (bool hasDebt, HealthBreakdown memory health) = _currentHealth(id, true, true);
+        return hasDebt ? RiskMath.healthFactorDown(health.initialValue, health.debtValue) : type(uint256).max;
     }
 
     /// @inheritdoc IVaultEngine
     function healthBreakdown(VaultId id) external view returns (HealthBreakdown memory) {
-        return _currentHealth(id, false);
+        (, HealthBreakdown memory health) = _currentHealth(id, false, false);
+        return health;
     }
 
     /// @inheritdoc IVaultEngine
     function maxBorrow(VaultId id) external view returns (uint256) {
-        return _maxBorrow(_currentHealth(id, true));
+        (, HealthBreakdown memory health) = _currentHealth(id, true, false);
+        return _maxBorrow(health);
     }
 
     /// @inheritdoc IVaultEngine
@@ -584,11 +592,6 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVaultEngine
-    function debtBackedBy(address asset) external view returns (uint256) {
-        return RiskMath.toDebtUp(_backing[asset].scaledDebt, pool.currentBorrowIndex());
-    }
-
-    /// @notice Scaled debt attributed to `asset` across all vaults [scaled base units].
     function scaledDebtBackedBy(address asset) external view returns (uint256) {
         return _backing[asset].scaledDebt;
     }
@@ -716,38 +719,56 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @param forRiskIncrease Apply the breakers' blocks to borrowing power (borrow and withdraw checks,
     /// and the views that predict them).
-    function _currentHealth(VaultId id, bool forRiskIncrease) internal view returns (HealthBreakdown memory) {
+    /// @param onlyWithDebt Skip a vault without debt (`hasDebt` false, empty breakdown): it is healthy
+    /// whatever the prices, even during an oracle outage, so no price is read for it.
+    function _currentHealth(
+        VaultId id,
+        bool forRiskIncrease,
+        bool onlyWithDebt
+    ) internal view returns (bool hasDebt, HealthBreakdown memory health) {
         if (_vaults[id].owner == address(0)) revert UnknownVault(id);
-        return _health(id, _vaults[id].scaledDebt, pool.currentBorrowIndex(), forRiskIncrease);
+        if (onlyWithDebt) {
+            uint256 ids = _loadIds(_vaults[id]);
+            if (_scaledDebt(id, ids, _listLength(id, ids), true) == 0) return (false, health);
+        }
+        uint256 scaledDebt;
+        (health, scaledDebt) = _health(
+            id,
+            0,
+            pool.currentBorrowIndex(),
+            forRiskIncrease ? _settings.circuitBreaker : ICircuitBreaker(address(0))
+        );
+        hasDebt = scaledDebt != 0;
     }
 
     /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt). With
     /// `forRiskIncrease`, an asset that is frozen, tripped, in oracle-failure mode or priced below its trip
-    /// price gives no borrowing power.
+    /// price gives no borrowing power (`breaker` is the engine's breaker then, else address(0)). The vault's scaled debt is summed in the same loop, plus
+    /// `scaledExtra` (a borrow's new debt, or the attribution of a position that just left the list).
     function _health(
         VaultId id,
-        uint256 scaledDebt,
+        uint256 scaledExtra,
         uint256 index,
-        bool forRiskIncrease
-    ) internal view returns (HealthBreakdown memory health) {
+        ICircuitBreaker breaker
+    ) internal view returns (HealthBreakdown memory health, uint256 scaledDebt) {
         IBreakwaterOracle oracle_ = oracle;
-        ICircuitBreaker breaker = forRiskIncrease ? _settings.circuitBreaker : ICircuitBreaker(address(0));
-        if (scaledDebt != 0) {
-            health.debt = RiskMath.toDebtUp(scaledDebt, index);
-            health.basePrice = oracle_.getPrice(baseAsset);
-            health.debtValue = RiskMath.debtValueUp(health.debt, health.basePrice, BASE_UNIT);
-        }
-        uint256 ids = _vaults[id].collateralIds;
+        uint256 ids = _loadIds(_vaults[id]);
         uint256 n = _listLength(id, ids);
+        scaledDebt = n == 0 ? _vaults[id].unattributedScaledDebt + scaledExtra : scaledExtra;
+        // The base price before the collaterals' (with any debt), so a failing feed reports the base asset.
+        if (scaledDebt != 0 || _scaledDebt(id, ids, n, true) != 0) health.basePrice = oracle_.getPrice(baseAsset);
         health.assets = new AssetHealth[](n);
         for (uint256 i; i < n; ++i) {
             HotConfig memory c = _hot[_listIdAt(id, ids, i)];
-            address asset = c.asset;
             AssetHealth memory a = health.assets[i];
-            a.asset = asset;
-            a.amount = _positions[id][asset].amount;
+            a.asset = c.asset;
+            {
+                Position storage position = _positions[id][c.asset];
+                a.amount = position.amount;
+                scaledDebt += position.scaledDebtAttributed;
+            }
             uint256 volatility;
-            (a.price, volatility) = oracle_.getPriceAndVolatility(asset);
+            (a.price, volatility) = oracle_.getPriceAndVolatility(c.asset);
             a.value = RiskMath.valueDown(a.amount, a.price, 10 ** c.decimals);
 
             uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
@@ -763,7 +784,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
                 c.marketDepth
             );
             // A disabled or breaker-blocked asset keeps its maintenance value but gives no new borrowing power.
-            if (c.enabled && (address(breaker) == address(0) || !breaker.isRiskIncreaseBlockedAt(asset, a.price))) {
+            if (c.enabled && (address(breaker) == address(0) || !breaker.isRiskIncreaseBlockedAt(c.asset, a.price))) {
                 a.initialValue = RiskMath.effectiveValueDown(
                     a.value,
                     c.initialHaircut + volAddOn,
@@ -774,6 +795,10 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             }
             health.initialValue += a.initialValue;
             health.maintenanceValue += a.maintenanceValue;
+        }
+        if (scaledDebt != 0) {
+            health.debt = RiskMath.toDebtUp(scaledDebt, index);
+            health.debtValue = RiskMath.debtValueUp(health.debt, health.basePrice, BASE_UNIT);
         }
     }
 
@@ -830,13 +855,19 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Lowers every attribution of the vault pro rata to a repayment of `scaledRepaid` out of
-    /// `scaledDebt`; the first attributed asset absorbs the rounding remainder so sums stay exact.
+    /// @dev Lowers the vault's scaled debt from `scaledDebt` by `scaledRepaid`: every attribution pro
+    /// rata, the first attributed asset absorbing the rounding remainder so the sum stays exact (or the
+    /// unattributed debt of a vault without collateral).
     function _reduceAttributedDebt(VaultId id, uint256 scaledDebt, uint256 scaledRepaid) internal {
         if (scaledRepaid == 0) return;
         uint256 remaining = scaledDebt - scaledRepaid;
-        uint256 ids = _vaults[id].collateralIds;
+        Vault storage vault = _vaults[id];
+        uint256 ids = _loadIds(vault);
         uint256 n = _listLength(id, ids);
+        if (n == 0) {
+            vault.unattributedScaledDebt = uint128(remaining);
+            return;
+        }
         uint256 kept;
         address firstAsset;
         for (uint256 i; i < n; ++i) {
@@ -857,28 +888,24 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Drops the attribution of an asset that leaves the vault; the caller re-attributes.
-    function _clearAttribution(VaultId id, address asset) internal {
-        Position storage position = _positions[id][asset];
-        uint256 old = position.scaledDebtAttributed;
-        if (old == 0) return;
-        position.scaledDebtAttributed = 0;
-        _backing[asset].scaledDebt -= uint128(old);
-    }
-
-    /// @dev Moves the attribution of an asset that left the vault onto the first remaining collateral
+    /// @dev Drops the attribution of an asset that left the vault. A withdrawal (`toHeir` false)
+    /// re-attributes the whole debt itself; a seizure moves it onto the first remaining collateral
     /// (no ceiling check: a liquidation must never fail on a ceiling). With no collateral left the
-    /// debt stays unattributed until it is returned or realised as bad debt.
-    function _moveAttribution(VaultId id, address asset) internal {
+    /// debt stays unattributed until collateral returns or it is realised as bad debt.
+    function _moveAttribution(VaultId id, address asset, bool toHeir) internal {
         Position storage position = _positions[id][asset];
-        uint256 old = position.scaledDebtAttributed;
+        uint128 old = position.scaledDebtAttributed;
         if (old == 0) return;
         position.scaledDebtAttributed = 0;
-        _backing[asset].scaledDebt -= uint128(old);
+        _backing[asset].scaledDebt -= old;
+        if (!toHeir) return;
         address heir = _firstCollateral(id);
-        if (heir == address(0)) return;
-        _positions[id][heir].scaledDebtAttributed += uint128(old);
-        _backing[heir].scaledDebt += uint128(old);
+        if (heir == address(0)) {
+            _vaults[id].unattributedScaledDebt += old;
+            return;
+        }
+        _positions[id][heir].scaledDebtAttributed += old;
+        _backing[heir].scaledDebt += old;
     }
 
     /// @dev Adds `asset` to the vault's list, whose length is `n`. Debt left on a vault without collateral
@@ -886,21 +913,26 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
     function _addToList(VaultId id, address asset, uint256 n) internal {
         Vault storage vault = _vaults[id];
         if (n == 0) {
-            uint256 orphaned = vault.scaledDebt;
+            uint128 orphaned = vault.unattributedScaledDebt;
             if (orphaned != 0) {
-                _positions[id][asset].scaledDebtAttributed += uint128(orphaned);
-                _backing[asset].scaledDebt += uint128(orphaned);
+                vault.unattributedScaledDebt = 0;
+                _positions[id][asset].scaledDebtAttributed += orphaned;
+                _backing[asset].scaledDebt += orphaned;
             }
         }
-        if (n < PACKED_IDS)
-            vault.collateralIds = uint128(vault.collateralIds | (uint256(_configs[asset].id) << (8 * n)));
-        else _collateralOverflow[id].push(asset);
+        if (n < PACKED_IDS) {
+            uint256 ids = _loadIds(vault);
+            _storeIds(vault, ids, ids | (uint256(_configs[asset].id) << (8 * n)));
+        } else {
+            _collateralOverflow[id].push(asset);
+        }
     }
 
     /// @dev Removes `asset` from the vault's list: the last entry takes its place (swap and pop).
     function _removeFromList(VaultId id, address asset) internal {
         Vault storage vault = _vaults[id];
-        uint256 ids = vault.collateralIds;
+        uint256 ids = _loadIds(vault);
+        uint256 oldIds = ids;
         uint256 n = _listLength(id, ids);
         uint256 target = _configs[asset].id;
         uint256 i;
@@ -928,7 +960,35 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             lastId = _configs[lastAsset].id;
         }
         if (i != last) ids = (ids & ~(uint256(0xff) << (8 * i))) | (lastId << (8 * i));
-        vault.collateralIds = uint128(ids);
+        _storeIds(vault, oldIds, ids);
+    }
+
+    /// @dev The list's first PACKED_IDS entries as one number (entry i in byte i); reads the second slot
+    /// only when the head is full, so vaults with up to HEAD_IDS collaterals never touch it.
+    function _loadIds(Vault storage vault) internal view returns (uint256 ids) {
+        ids = vault.headIds;
+        if (ids >> (8 * (HEAD_IDS - 1)) != 0) ids |= uint256(vault.tailIds) << (8 * HEAD_IDS);
+    }
+
+    /// @dev Writes `ids` back; the tail slot only if the old or the new list reaches it.
+    function _storeIds(Vault storage vault, uint256 oldIds, uint256 ids) internal {
+        vault.headIds = uint40(ids);
+        if ((oldIds | ids) >> (8 * HEAD_IDS) != 0) vault.tailIds = uint128(ids >> (8 * HEAD_IDS));
+    }
+
+    /// @dev The vault's scaled debt: its positions' attributions, or its unattributed debt when its
+    /// list (packed ids `ids`, length `n`) is empty. With `any`, stops at the first non-zero term (a
+    /// non-zero result then only says the vault has debt).
+    function _scaledDebt(VaultId id, uint256 ids, uint256 n, bool any) internal view returns (uint256 total) {
+        if (n == 0) return _vaults[id].unattributedScaledDebt;
+        for (uint256 i; i < n && !(any && total != 0); ++i) {
+            total += _positions[id][_hot[_listIdAt(id, ids, i)].asset].scaledDebtAttributed;
+        }
+    }
+
+    function _vaultScaledDebt(VaultId id) internal view returns (uint256) {
+        uint256 ids = _loadIds(_vaults[id]);
+        return _scaledDebt(id, ids, _listLength(id, ids), false);
     }
 
     /// @dev Length of the vault's collateral list, given its packed ids.
@@ -945,7 +1005,7 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev First entry of the vault's list; address(0) when empty.
     function _firstCollateral(VaultId id) internal view returns (address) {
-        uint256 first = _vaults[id].collateralIds & 0xff;
+        uint256 first = _vaults[id].headIds & 0xff;
         return first == 0 ? address(0) : _hot[first].asset;
     }
 }

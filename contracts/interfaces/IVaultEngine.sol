@@ -220,15 +220,14 @@ interface IVaultEngine {
     function healthFactor(VaultId id) external view returns (uint256);
     /// @notice HF under initial haircuts [wad] (the borrow / withdraw check, breaker blocks applied).
     function initialHealthFactor(VaultId id) external view returns (uint256);
-    /// @notice True when HF under maintenance haircuts is below 1.
-    function isMarginShortfall(VaultId id) external view returns (bool);
     /// @notice Additional base asset the vault may borrow now [base units], ignoring pool cash and ceilings.
     function maxBorrow(VaultId id) external view returns (uint256);
 
     function collateralConfig(address asset) external view returns (CollateralConfig memory);
     function listedCollaterals() external view returns (address[] memory);
-    /// @notice Debt attributed to `asset` across all vaults [base units, rounded up].
-    function debtBackedBy(address asset) external view returns (uint256);
+    /// @notice Scaled debt attributed to `asset` across all vaults (what its debt ceiling bounds, after
+    /// the borrow index) [scaled base units].
+    function scaledDebtBackedBy(address asset) external view returns (uint256);
     function minDebt() external view returns (uint256);
     function maxCollateralsPerVault() external view returns (uint256);
     function pool() external view returns (ILendingPool);

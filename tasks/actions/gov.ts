@@ -189,6 +189,9 @@ export async function execute(args: ExecuteArgs, hre: HardhatRuntimeEnvironment)
   return emit(args.json, r, (x) => `${describeGoverned(x)}\n${renderTxs(x.txs)}`);
 }
 
+const RAY = 10n ** 27n;
+const ceilDivRay = (x: bigint) => (x + RAY - 1n) / RAY;
+
 export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
   const ctx = await loadContext(hre, args);
   const { engine, auctionHouse, circuitBreaker, rateModel, pool, oracle, accessManager } = ctx.bw;
@@ -200,7 +203,8 @@ export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
       risk: asObject(await engine.collateralConfig(c.address)),
       auction: asObject(await auctionHouse.collateralAuctionConfig(c.address)),
       breaker: asObject(await circuitBreaker.assetConfig(c.address)),
-      debtBacked: await engine.debtBackedBy(c.address),
+      // Scaled debt after the current borrow index, rounded up (as the ceiling check counts it).
+      debtBacked: ceilDivRay((await engine.scaledDebtBackedBy(c.address)) * (await pool.currentBorrowIndex())),
     });
   }
   const rate = asObject(await rateModel.parameters());

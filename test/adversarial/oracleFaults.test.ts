@@ -270,7 +270,6 @@ function priceReadingSites(f: Fixture): { name: string; reads: string; call: () 
     { name: "oracle.poke", reads: weth, call: () => s.oracle.connect(s.keeper).poke(weth) },
     { name: "engine.healthFactor", reads: usdc, call: () => s.engine.healthFactor(ids.healthy) },
     { name: "engine.initialHealthFactor", reads: usdc, call: () => s.engine.initialHealthFactor(ids.healthy) },
-    { name: "engine.isMarginShortfall", reads: usdc, call: () => s.engine.isMarginShortfall(ids.healthy) },
     { name: "engine.maxBorrow", reads: usdc, call: () => s.engine.maxBorrow(ids.healthy) },
     { name: "engine.healthBreakdown", reads: usdc, call: () => s.engine.healthBreakdown(ids.healthy) },
     { name: "auctionHouse.previewKick", reads: usdc, call: () => s.auctionHouse.previewKick(ids.flagged, weth) },

@@ -78,7 +78,7 @@ describe("VaultEngine: health views", function () {
     expect(await s.engine.healthFactor(id)).to.be.greaterThanOrEqual(WAD);
     await setPrice(s, "WETH", ethers.formatUnits(below / 10n ** 10n, 8));
     expect(await s.engine.healthFactor(id)).to.be.lessThan(WAD);
-    expect(await s.engine.isMarginShortfall(id)).to.equal(true);
+    expect((await s.engine.healthFactor(id)) < WAD).to.equal(true);
     const summary = await s.lens.vaultSummary(id);
     expect(summary.marginShortfall).to.equal(true);
     expect(summary.maxBorrow).to.equal(0n);
@@ -104,7 +104,7 @@ describe("VaultEngine: health views", function () {
     const id = await openVault(s, s.alice);
     await s.engine.connect(s.alice).deposit(id, await s.weth.getAddress(), WETH(1));
     expect(await s.engine.healthFactor(id)).to.equal(ethers.MaxUint256);
-    expect(await s.engine.isMarginShortfall(id)).to.equal(false);
+    expect((await s.engine.healthFactor(id)) < WAD).to.equal(false);
     expect(await s.lens.liquidationPrice(id, await s.weth.getAddress())).to.equal(0n);
     // $3000 * (1 - 0.2 - 0.5 * 3000 / 50M) = 2399.91, less one unit of rounding margin.
     expect(await s.engine.maxBorrow(id)).to.equal(USDC("2399.91") - 1n);
