@@ -743,8 +743,9 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Reads one oracle price per collateral plus the base asset's (skipped without debt). With
     /// `forRiskIncrease`, an asset that is frozen, tripped, in oracle-failure mode or priced below its trip
-    /// price gives no borrowing power (`breaker` is the engine's breaker then, else address(0)). The vault's scaled debt is summed in the same loop, plus
-    /// `scaledExtra` (a borrow's new debt, or the attribution of a position that just left the list).
+    /// price gives no borrowing power (`breaker` is the engine's breaker then, else address(0)). The
+    /// vault's scaled debt is summed in the same loop, plus `scaledExtra` (a borrow's new debt, or the
+    /// attribution of a position that just left the list).
     function _health(
         VaultId id,
         uint256 scaledExtra,
@@ -762,15 +763,10 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             HotConfig memory c = _hot[_listIdAt(id, ids, i)];
             AssetHealth memory a = health.assets[i];
             a.asset = c.asset;
-            {
-                Position storage position = _positions[id][c.asset];
-                a.amount = position.amount;
-                scaledDebt += position.scaledDebtAttributed;
-            }
+            scaledDebt += _loadPosition(a, _positions[id][c.asset]);
             uint256 volatility;
             (a.price, volatility) = oracle_.getPriceAndVolatility(c.asset);
             a.value = RiskMath.valueDown(a.amount, a.price, 10 ** c.decimals);
-
             uint256 volAddOn = RiskMath.volatilityAddOn(volatility, c.volatilityMultiplier, c.volatilityCap);
             a.volatilityAddOn = volAddOn;
             uint256 sizeAddOn = RiskMath.sizeAddOn(a.value, c.sizeMultiplier, c.sizeCap, c.marketDepth);
@@ -800,6 +796,12 @@ contract VaultEngine is IVaultEngine, AccessManaged, ReentrancyGuardTransient {
             health.debt = RiskMath.toDebtUp(scaledDebt, index);
             health.debtValue = RiskMath.debtValueUp(health.debt, health.basePrice, BASE_UNIT);
         }
+    }
+
+    /// @dev Sets `a.amount` from `position` and returns its attributed scaled debt (one SLOAD).
+    function _loadPosition(AssetHealth memory a, Position storage position) private view returns (uint256) {
+        a.amount = position.amount;
+        return position.scaledDebtAttributed;
     }
 
     function _requireInitialHealth(VaultId id, HealthBreakdown memory health) internal pure {
