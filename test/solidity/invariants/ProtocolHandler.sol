@@ -114,6 +114,10 @@ abstract contract ProtocolHandler is HandlerBase {
 
     /// @dev Set by a handler that checks property 5 (health before/after every non-price call).
     bool internal _trackHealth;
+    /// @dev Vault whose auction sold its whole lot under the tab in this call: the unpaid debt went back
+    /// to it. That debt was the vault's all along (the health factor leaves debt under auction out), so
+    /// its lower health factor is the auction's market outcome, not harm done by the call.
+    VaultId internal _debtReturnedTo;
     /// @dev Until when a pause, freeze or trip the handler caused may be in force [s].
     uint256 internal _blockedUntil;
 
@@ -270,9 +274,12 @@ abstract contract ProtocolHandler is HandlerBase {
 
     function _postHealth(uint256 action, uint256[] memory hfBefore) internal {
         // Health: a healthy vault stays healthy through any call that is not a price move, poke or warp.
+        VaultId exempt = _debtReturnedTo;
+        _debtReturnedTo = VaultId.wrap(0);
         for (uint256 i; i < hfBefore.length; ++i) {
             uint256 before = hfBefore[i];
             if (before == 0 || before - 1 < WAD) continue;
+            if (VaultId.unwrap(vaults[i]) == VaultId.unwrap(exempt) && VaultId.unwrap(exempt) != 0) continue;
             uint256 afterPlusOne = _hfPlusOne(vaults[i]);
             ++ghostHealthChecks;
             if (afterPlusOne != 0 && afterPlusOne - 1 < WAD) {
@@ -634,9 +641,11 @@ abstract contract ProtocolHandler is HandlerBase {
             kind == 0 ? type(uint256).max : Math.max(1, Math.mulDiv(s.lot, bound(fracSeed >> 2, 1, WAD), WAD));
         uint256 scaledBefore = auctionHouse.auction(auctionId).scaledDebt;
         uint256 index = pool.currentBorrowIndex();
+        uint256 vaultScaledBefore = engine.scaledDebtOf(s.vault);
         vm.prank(TAKER);
         try auctionHouse.take(auctionId, maxColl, type(uint256).max, TAKER, "") returns (uint256, uint256 paid) {
             _succeeded(takeAction);
+            if (engine.scaledDebtOf(s.vault) > vaultScaledBefore) _debtReturnedTo = s.vault;
             // Payments cover the debt first, then the penalty, which goes to the fund.
             uint256 penalty = paid > s.debt ? paid - s.debt : 0;
             _callPenalty += penalty;
