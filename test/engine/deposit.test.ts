@@ -432,3 +432,75 @@ describe("VaultEngine: deposit and withdraw without debt need no oracle", functi
     expect(await s.engine.scaledDebtOf(id)).to.equal(0n);
   });
 });
+
+describe("VaultEngine: long collateral lists (owner-slot head, tail slot)", function () {
+  /** Funded pool; five more $10 test tokens listed, so a vault can hold eight collaterals. */
+  async function eightCollateralFixture() {
+    const s = await deployFundedSystem(ethers);
+    const extra: string[] = [];
+    for (let i = 0; i < 5; ++i) {
+      const token = await ethers.deployContract("MockERC20", [`Extra ${i}`, `X${i}`, 18]);
+      const asset = await token.getAddress();
+      await listWithFeed(s, asset, "10");
+      await fund(s, token, s.alice, WETH(1_000));
+      extra.push(asset);
+    }
+    await s.engine.setMaxCollateralsPerVault(16);
+    const [weth, wbtc, link] = await Promise.all([s.weth, s.wbtc, s.link].map((t) => t.getAddress()));
+    const id = await openVault(s, s.alice);
+    const e = s.engine.connect(s.alice);
+    await e.deposit(id, weth, WETH(10));
+    await e.deposit(id, wbtc, WBTC(1));
+    await e.deposit(id, link, LINK(100));
+    for (const asset of extra) await e.deposit(id, asset, WETH(100));
+    return { s, id, e, list: [weth, wbtc, link, ...extra] };
+  }
+
+  /** The vault's scaled debt is exactly the sum of its positions' attributions. */
+  async function expectDebtIsSumOfAttributions(s: System, id: bigint, list: string[]) {
+    let sum = 0n;
+    for (const asset of list) sum += await s.engine.attributedScaledDebt(id, asset);
+    expect(await s.engine.scaledDebtOf(id)).to.equal(sum);
+  }
+
+  it("keeps order across the head and tail slots, swap-and-pop across the boundary, debt exact", async function () {
+    const { s, id, e, list } = await networkHelpers.loadFixture(eightCollateralFixture);
+    expect(await s.engine.collateralsOf(id)).to.deep.equal(list);
+    const breakdown = await s.engine.healthBreakdown(id);
+    expect(breakdown.assets.map((a) => a.asset)).to.deep.equal(list);
+
+    await e.borrow(id, USDC(10_000), s.alice.address);
+    expect(await s.engine.debtOf(id)).to.be.greaterThanOrEqual(USDC(10_000));
+    await expectDebtIsSumOfAttributions(s, id, list);
+    // Every listed collateral gives borrowing power, so each carries a share of the debt.
+    for (const asset of list) expect(await s.engine.attributedScaledDebt(id, asset)).to.be.greaterThan(0n);
+
+    // Emptying a head entry (WBTC, entry 1) moves the last entry (in the tail) into its place.
+    await e.withdraw(id, list[1], WBTC(1), s.alice.address);
+    const afterHead = [list[0], list[7], list[2], list[3], list[4], list[5], list[6]];
+    expect(await s.engine.collateralsOf(id)).to.deep.equal(afterHead);
+    expect(await s.engine.attributedScaledDebt(id, list[1])).to.equal(0n);
+    await expectDebtIsSumOfAttributions(s, id, list);
+
+    // Emptying a tail entry (entry 5) moves the new last entry (entry 6) into it.
+    await e.withdraw(id, afterHead[5], WETH(100), s.alice.address);
+    const afterTail = [afterHead[0], afterHead[1], afterHead[2], afterHead[3], afterHead[4], afterHead[6]];
+    expect(await s.engine.collateralsOf(id)).to.deep.equal(afterTail);
+    await expectDebtIsSumOfAttributions(s, id, list);
+
+    // Down to five entries (the head is full, the tail empty), then back to six: the tail is rewritten.
+    await e.withdraw(id, afterTail[5], WETH(100), s.alice.address);
+    expect(await s.engine.collateralsOf(id)).to.deep.equal(afterTail.slice(0, 5));
+    await e.deposit(id, list[1], WBTC(1));
+    expect(await s.engine.collateralsOf(id)).to.deep.equal([...afterTail.slice(0, 5), list[1]]);
+    await expectDebtIsSumOfAttributions(s, id, list);
+
+    // Repaying everything clears every attribution.
+    await s.usdc.connect(s.alice).approve(await s.engine.getAddress(), ethers.MaxUint256);
+    await s.usdc.mint(s.alice.address, USDC(1_000));
+    await e.repay(id, ethers.MaxUint256);
+    expect(await s.engine.scaledDebtOf(id)).to.equal(0n);
+    for (const asset of list) expect(await s.engine.attributedScaledDebt(id, asset)).to.equal(0n);
+    expect(await s.engine.healthFactor(id)).to.equal(ethers.MaxUint256);
+  });
+});
