@@ -47,6 +47,7 @@ describe("VaultEngine: borrow", function () {
     // HF = 25,491 / 20,000
     expect(await s.engine.healthFactor(id)).to.equal((MAINTENANCE_VALUE * WAD) / (20_000n * WAD));
     expect(await s.engine.initialHealthFactor(id)).to.equal((INITIAL_VALUE * WAD) / (20_000n * WAD));
+    expect((await s.engine.healthFactor(id)) < WAD).to.equal(false);
   });
 
   it("borrows up to maxBorrow and not one unit more", async function () {
