@@ -455,13 +455,30 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// made before an accrual equals the result of the call, which accrues first.
     function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
         (uint256 assets_, uint256 supply, , ) = _pendingTotals();
-        return assets.mulDiv(supply + VIRTUAL_SHARES, assets_ + 1, rounding);
+        return _checkedMulDiv(assets, supply + VIRTUAL_SHARES, assets_ + 1, rounding);
     }
 
     /// @dev See {_convertToShares}.
     function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
         (uint256 assets_, uint256 supply, , ) = _pendingTotals();
-        return shares.mulDiv(assets_ + 1, supply + VIRTUAL_SHARES, rounding);
+        return _checkedMulDiv(shares, assets_ + 1, supply + VIRTUAL_SHARES, rounding);
+    }
+
+    /// @dev `amount * numerator / denominator`, rounded as asked, with `ConversionOverflow` instead of
+    /// OpenZeppelin's arithmetic panic when the exact result does not fit (an absurd amount in a view).
+    function _checkedMulDiv(
+        uint256 amount,
+        uint256 numerator,
+        uint256 denominator,
+        Math.Rounding rounding
+    ) private pure returns (uint256 result) {
+        (uint256 high, ) = Math.mul512(amount, numerator);
+        if (high >= denominator) revert ConversionOverflow(amount);
+        result = amount.mulDiv(numerator, denominator);
+        if (Math.unsignedRoundsUp(rounding) && mulmod(amount, numerator, denominator) != 0) {
+            if (result == type(uint256).max) revert ConversionOverflow(amount);
+            ++result;
+        }
     }
 
     /// @dev Brings the index up to now and mints the reserve shares. Idempotent within a block; within

@@ -22,6 +22,10 @@ interface ILendingPool is IERC4626 {
     error ReserveFactorOutOfBounds(uint256 value, uint256 bound);
     error WriteOffExceedsDebt(uint256 scaledWrittenOff, uint256 totalScaledDebt);
     error CircuitBreakerAlreadySet(address circuitBreaker);
+    /// @notice A share/asset conversion (`convertTo*`, `preview*`) of `amount` whose exact result does
+    /// not fit in 256 bits: only for absurd amounts, which deposit/mint/withdraw/redeem reject earlier
+    /// with their ERC-4626 max errors.
+    error ConversionOverflow(uint256 amount);
 
     event EngineSet(address indexed engine);
     event RateModelSet(address indexed rateModel);

@@ -287,6 +287,29 @@ describe("LendingPool", function () {
       expect(await pool.convertToAssets(shares)).to.equal(toAssetsDown(shares, ta, ts));
     });
 
+    it("conversions whose exact result exceeds 256 bits revert with ConversionOverflow; the largest that fit are exact", async function () {
+      const f = await networkHelpers.loadFixture(deployPool6);
+      const { pool, unit } = f;
+      await lendAndBorrow(f, 1000n * unit, 500n * unit);
+      await time.increase(30n * DAY);
+      await pool.accrueInterest();
+      const ta = await pool.totalAssets();
+      const ts = await pool.totalSupply();
+      const MAX = 2n ** 256n - 1n;
+      // Shares per asset is ~1e6 (the virtual offset): max assets has no 256-bit share count.
+      for (const view of ["previewDeposit", "convertToShares", "previewWithdraw"] as const) {
+        await expect(pool[view](MAX)).to.be.revertedWithCustomError(pool, "ConversionOverflow").withArgs(MAX);
+      }
+      // The largest asset amount whose floor share count fits still converts exactly (no truncation).
+      const largest = ((MAX + 1n) * (ta + 1n) - 1n) / (ts + V);
+      expect(await pool.convertToShares(largest)).to.equal(toSharesDown(largest, ta, ts));
+      expect(await pool.previewDeposit(largest)).to.equal(toSharesDown(largest, ta, ts));
+      await expect(pool.convertToShares(largest + 1n)).to.be.revertedWithCustomError(pool, "ConversionOverflow");
+      // Shares -> assets shrink by ~1e6, so even max shares convert, exactly.
+      expect(await pool.convertToAssets(MAX)).to.equal(toAssetsDown(MAX, ta, ts));
+      expect(await pool.previewMint(MAX)).to.equal(toAssetsUp(MAX, ta, ts));
+    });
+
     it("views include pending interest and reserve shares without changing state", async function () {
       const f = await networkHelpers.loadFixture(deployPool6);
       const { pool, fund, unit } = f;
