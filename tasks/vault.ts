@@ -64,7 +64,7 @@ export const vaultTasks = [
   withCommon(
     task(
       ["vault", "show"],
-      "Show a vault: debt, health factor, max borrow, liquidation prices, margin call",
+      "Show a vault: debt, health factor, max borrow, liquidation prices, margin call, collateral under auction",
     ).addPositionalArgument({
       name: "vault",
       description: "Vault id",

@@ -304,6 +304,7 @@ export async function vaultReport(ctx: TaskContext, id: bigint) {
       belowHardFloor,
     },
     openAuctions: await engine.openAuctionsOf(id),
+    auctions: await vaultAuctions(ctx, id),
     collaterals: s.collaterals.map((c) => ({
       asset: symbolOf(ctx.record, c.asset),
       assetAddress: c.asset,
@@ -315,6 +316,28 @@ export async function vaultReport(ctx: TaskContext, id: bigint) {
       liquidationPrice: c.liquidationPrice,
     })),
   };
+}
+
+/** The vault's open auctions (one per collateral at most): the seized lot no longer counts in the
+ * vault's collateral, so it is shown here with what is left to cover. */
+async function vaultAuctions(ctx: TaskContext, id: bigint) {
+  const { auctionHouse } = ctx.bw;
+  const found = [];
+  for (const c of ctx.record.collaterals) {
+    const auctionId = await auctionHouse.activeAuctionOf(id, c.address);
+    if (auctionId === 0n) continue;
+    const st = await readCall(ctx, `auction ${auctionId} status`, () => auctionHouse.auctionStatus(auctionId));
+    found.push({
+      auction: auctionId,
+      asset: c.symbol,
+      assetAddress: c.address,
+      lot: st.lot,
+      tab: st.tab,
+      price: st.price,
+      needsReset: st.needsReset,
+    });
+  }
+  return found;
 }
 
 type VaultReport = Awaited<ReturnType<typeof vaultReport>>;
@@ -369,7 +392,32 @@ export function renderVault(ctx: TaskContext, r: VaultReport): string {
           ],
           rows,
         );
-  return `Vault ${r.vault}\n${head}\n\n${table}`;
+  const auctions =
+    r.auctions.length === 0
+      ? ""
+      : "\n\nUnder auction (seized, no longer in the collateral above)\n" +
+        renderTable(
+          [
+            { header: "auction", align: "right" },
+            { header: "asset" },
+            { header: "lot", align: "right" },
+            { header: "tab", align: "right" },
+            { header: "price / token", align: "right" },
+            { header: "state" },
+          ],
+          r.auctions.map((a) => {
+            const token = tokenByAddress(ctx.record, a.assetAddress);
+            return [
+              a.auction.toString(),
+              a.asset,
+              token === undefined ? a.lot.toString() : formatTokenAmount(a.lot, token.decimals, 6),
+              amountText(a.tab, base),
+              `${formatTokenAmount(a.price, 18, 4)} ${base.symbol}`,
+              a.needsReset ? "needs reset" : "running",
+            ];
+          }),
+        );
+  return `Vault ${r.vault}\n${head}\n\n${table}${auctions}`;
 }
 
 export async function show(args: ShowArgs, hre: HardhatRuntimeEnvironment) {

@@ -90,6 +90,19 @@ describe("tasks: keeper", function () {
     const listed = await runJson(["keeper", "list"]);
     expect(listed.auctions.map((a: { auction: string }) => a.auction)).to.deep.equal(["1"]);
 
+    // vault show reports the seized lot, which the vault's collateral no longer counts.
+    const shown = await runJson(["vault", "show"], { vault: "1" });
+    expect(shown.auctions).to.have.length(1);
+    expect(shown.auctions[0].auction).to.equal("1");
+    expect(shown.auctions[0].asset).to.equal("WETH");
+    expect(shown.auctions[0].lot).to.equal(status.lot.toString());
+    expect(shown.auctions[0].tab).to.equal(status.tab.toString());
+    const held = shown.collaterals.find((c: { asset: string }) => c.asset === "WETH");
+    expect(BigInt(held.amount)).to.equal(await s.engine.collateralAmount(1n, weth));
+    expect((await runTask(["vault", "show"], { vault: "1" })).stdout).to.match(
+      /Under auction[\s\S]*WETH[\s\S]*running/,
+    );
+
     await expectFailure(runTask(["keeper", "take"], { auction: "2" }), /unknown auction 2/);
     await expectFailure(runTask(["keeper", "take"], { auction: "1", amount: "-1 WETH" }), /negative/);
     await expectFailure(runTask(["keeper", "take"], { auction: "1", amount: "1 WBTC" }), /expected WETH/);

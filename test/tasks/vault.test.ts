@@ -71,6 +71,7 @@ describe("tasks: vault (borrower)", function () {
     expect(BigInt(shown.healthFactor)).to.equal(await s.engine.healthFactor(1n));
     expect(BigInt(shown.maxBorrow)).to.equal(await s.engine.maxBorrow(1n));
     expect(shown.marginCall.flagged).to.equal(false);
+    expect(shown.auctions).to.deep.equal([]);
     expect(shown.collaterals).to.have.length(1);
     expect(shown.collaterals[0].asset).to.equal("WETH");
     const liq = BigInt(shown.collaterals[0].liquidationPrice);
@@ -79,6 +80,7 @@ describe("tasks: vault (borrower)", function () {
 
     const table = await runTask(["vault", "show"], { vault: "1" });
     expect(table.stdout).to.contain("health factor");
+    expect(table.stdout).not.to.contain("Under auction");
     expect(table.stdout).to.contain("WETH");
 
     const rp = await runJson(["vault", "repay"], { from: aliceFrom, vault: "1", amount: "max" });
