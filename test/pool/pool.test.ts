@@ -262,15 +262,19 @@ describe("LendingPool", function () {
   });
 
   describe("rounding and previews", function () {
-    it("previews round in the pool's favour (deposit/redeem down, mint/withdraw up)", async function () {
+    /** Half lent for 30 days, then accrued: shares are worth more than at the start and nothing is pending. */
+    async function accruedPool() {
       const f = await networkHelpers.loadFixture(deployPool6);
       const { pool, unit } = f;
       await lendAndBorrow(f, 1000n * unit, 500n * unit);
       await time.increase(30n * DAY);
       await pool.accrueInterest();
       // eth_call runs at the latest block's timestamp: no pending interest here.
-      const ta = await pool.totalAssets();
-      const ts = await pool.totalSupply();
+      return { ...f, ta: await pool.totalAssets(), ts: await pool.totalSupply() };
+    }
+
+    it("previews round in the pool's favour (deposit/redeem down, mint/withdraw up)", async function () {
+      const { pool, unit, ta, ts } = await accruedPool();
       expect(ta).to.be.greaterThan(1000n * unit);
 
       const assets = 1_000_003n;
@@ -288,13 +292,7 @@ describe("LendingPool", function () {
     });
 
     it("conversions whose exact result exceeds 256 bits revert with ConversionOverflow; the largest that fit are exact", async function () {
-      const f = await networkHelpers.loadFixture(deployPool6);
-      const { pool, unit } = f;
-      await lendAndBorrow(f, 1000n * unit, 500n * unit);
-      await time.increase(30n * DAY);
-      await pool.accrueInterest();
-      const ta = await pool.totalAssets();
-      const ts = await pool.totalSupply();
+      const { pool, ta, ts } = await accruedPool();
       const MAX = 2n ** 256n - 1n;
       // Shares per asset is ~1e6 (the virtual offset): max assets has no 256-bit share count.
       for (const view of ["previewDeposit", "convertToShares", "previewWithdraw"] as const) {
