@@ -25,9 +25,22 @@ import {IBreakwaterOracle, OracleFailure} from "../interfaces/IBreakwaterOracle.
 /// - The bucket is stored scaled by its refill period, in [wad usd x s]: it refills by exactly
 ///   `bucketCapacity` per second in that unit, so the refill is exactly linear and independent of
 ///   how often the bucket is touched; views round down to [wad usd].
+/// - Storage is packed by use, not by meaning: each hot path reads as few slots as possible (a borrow
+///   or withdrawal: its action's pause slot plus one slot per collateral; a take: the auction-house
+///   slot, which holds the Take pause, plus the two throttle totals). The asset configuration lives in
+///   the asset's state slots; `assetConfig` and `globalConfig` reassemble the structs.
+/// - The debt totals under auction sit in 128-bit fields next to what their hot paths read besides
+///   (a capped total stays below its 128-bit cap). An uncapped total may reach any uint256 value: from
+///   2^128 - 1 on, the field holds `SPILLED` and the total lives in a slot of its own.
 contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant ACTION_COUNT = 7;
+    /// @dev Actions whose pause lives in `_corePausedUntil` (Deposit, Withdraw, Borrow, Kick).
+    uint256 internal constant CORE_ACTIONS = 4;
+    uint256 internal constant UINT64_MASK = type(uint64).max;
+    /// @dev A 128-bit debt total field holding this means "2^128 - 1 or more: read the spill slot".
+    uint256 internal constant SPILLED = type(uint128).max;
+    uint256 internal constant KICK_LANE_SHIFT = 192; // 64 x uint8(Action.Kick)
 
     // ------------------------------------------------------------------ bounds (hard, in code)
     /// @notice Smallest price drop that may trip a breaker [wad].
@@ -51,27 +64,72 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @notice Longest liquidation grace period [s].
     uint256 public constant MAX_GRACE_PERIOD = 4 hours;
 
-    /// @dev Breaker and throttle state of one asset. Slot 0 is all the hot-path checks read.
-    struct AssetState {
+    /// @dev What every risk-increase check of the asset reads (each collateral of a borrow or
+    /// withdrawal health check): one slot. `maxDrop` is the asset's config.
+    struct RiskSlot {
         uint64 frozenUntil; // [s]
         uint64 trippedUntil; // [s]
         uint64 oracleFailedAt; // [s], 0 = no recorded failure
+        uint64 maxDrop; // [wad], config
+    }
+
+    /// @dev The asset's debt under auction (written by every kick and settlement) with what a kick reads
+    /// besides; `cooldown` is non-zero once the asset is configured, so the slot never goes from zero to
+    /// non-zero on a kick of a configured asset.
+    struct AuctionSlot {
+        uint128 debtUnderAuction; // [base units]
+        uint32 cooldown; // [s], config
+        uint32 refillPeriod; // [s], config
         uint64 oracleRecoveredAt; // [s], 0 = never recovered
-        uint256 debtUnderAuction; // [base units]
-        uint192 bucketScaled; // bucket level x refillPeriod [wad usd x s]
-        uint64 bucketUpdatedAt; // [s]
+    }
+
+    /// @dev The bucket, scaled by its refill period (< 2^128 x 2^20, see setAssetConfig).
+    struct BucketSlot {
+        uint192 scaled; // bucket level x refillPeriod [wad usd x s]
+        uint64 updatedAt; // [s]
+    }
+
+    /// @dev The asset's caps (config).
+    struct CapSlot {
+        uint128 debtUnderAuctionCap; // [base units]
+        uint128 bucketCapacity; // [wad usd]
+    }
+
+    /// @dev Breaker and throttle state and configuration of one asset.
+    struct AssetState {
+        RiskSlot risk;
+        AuctionSlot auction;
+        BucketSlot bucket;
+        CapSlot caps;
         uint64 trippedWindowStart; // tracker window the last trip was measured against [s]
+        uint256 debtUnderAuctionSpill; // the total when `auction.debtUnderAuction` is SPILLED [base units]
     }
 
     /// @notice Source of prices and of the tracker's window high.
     IBreakwaterOracle public immutable oracle;
+
+    // One slot: every settlement reads the auction house and the Take pause; the grace period sits here
+    // because a kick reads this slot anyway (onAuctionStart).
     /// @notice The only caller of `onAuctionStart` and `onAuctionEnd` (zero until set).
     address public auctionHouse;
+    uint64 internal _takePausedUntil; // [s]
+    uint32 internal _gracePeriod; // [s], config
 
-    GlobalConfig internal _global;
-    uint64[ACTION_COUNT] internal _pausedUntil; // by Action [s]
-    uint256 internal _globalDebtUnderAuction; // [base units]
-    mapping(address asset => AssetConfig) internal _configs;
+    /// @dev Pause ends of Deposit, Withdraw, Borrow and Kick [s]: 64 bits each, at bit 64 x Action. A
+    /// plain word rather than a uint64[4], so a check reads its lane with a shift (no bounds check or EXP).
+    uint256 internal _corePausedUntil;
+
+    // One slot: the pool's pauses and the guardian's limits.
+    uint64 internal _poolDepositPausedUntil; // [s]
+    uint64 internal _poolWithdrawPausedUntil; // [s]
+    uint32 internal _maxPauseDuration; // [s], config
+    uint32 internal _pauseCooldown; // [s], config
+
+    // One slot: the global throttle total and its cap, read together by every kick.
+    uint128 internal _globalDebtUnderAuction; // [base units]
+    uint128 internal _globalDebtUnderAuctionCap; // [base units], config
+    uint256 internal _globalDebtUnderAuctionSpill; // the total when the field is SPILLED [base units]
+
     mapping(address asset => AssetState) internal _states;
 
     modifier onlyAuctionHouse() {
@@ -96,10 +154,10 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// high is the tracker's stored one: if nobody poked since its window ended, it is the high of
     /// that last window (anyone may `poke` the oracle first to start a fresh window).
     function trip(address asset) external {
-        AssetConfig memory config = _configs[asset];
-        if (config.maxDrop == 0) revert BreakerNotConfigured(asset);
         AssetState storage state = _states[asset];
-        if (block.timestamp < state.trippedUntil) revert BreakerTripped(asset, state.trippedUntil);
+        RiskSlot memory risk = state.risk;
+        if (risk.maxDrop == 0) revert BreakerNotConfigured(asset);
+        if (block.timestamp < risk.trippedUntil) revert BreakerTripped(asset, risk.trippedUntil);
 
         (uint256 price, OracleFailure failure) = oracle.tryGetPrice(asset);
         if (failure != OracleFailure.None) revert OracleFailureMode(asset, failure);
@@ -111,11 +169,11 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
             revert WindowAlreadyTripped(asset, tracker.windowStart);
         }
         uint256 windowHigh = tracker.windowHighPrice;
-        uint256 threshold = _tripPrice(windowHigh, config.maxDrop);
+        uint256 threshold = _tripPrice(windowHigh, risk.maxDrop);
         if (price >= threshold) revert NoPriceDrop(asset, price, threshold);
 
-        uint256 until = block.timestamp + config.cooldown;
-        state.trippedUntil = uint64(until);
+        uint256 until = block.timestamp + state.auction.cooldown;
+        state.risk.trippedUntil = uint64(until);
         state.trippedWindowStart = tracker.windowStart;
         emit Tripped(asset, msg.sender, price, windowHigh, until);
     }
@@ -124,11 +182,11 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev Refused while a failure is already recorded (`OracleFailureAlreadyRecorded`), so the
     /// recorded time stays that of the first failure. The reason is kept only in the event.
     function recordOracleFailure(address asset) external {
-        AssetState storage state = _states[asset];
-        if (state.oracleFailedAt != 0) revert OracleFailureAlreadyRecorded(asset, state.oracleFailedAt);
+        RiskSlot storage risk = _states[asset].risk;
+        if (risk.oracleFailedAt != 0) revert OracleFailureAlreadyRecorded(asset, risk.oracleFailedAt);
         (, OracleFailure failure) = oracle.tryGetPrice(asset);
         if (failure == OracleFailure.None) revert OracleHealthy(asset);
-        state.oracleFailedAt = uint64(block.timestamp);
+        risk.oracleFailedAt = uint64(block.timestamp);
         emit OracleFailureRecorded(asset, failure);
     }
 
@@ -136,12 +194,12 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev `NoOracleFailureRecorded` without a recorded failure.
     function recordOracleRecovery(address asset) external {
         AssetState storage state = _states[asset];
-        if (state.oracleFailedAt == 0) revert NoOracleFailureRecorded(asset);
+        if (state.risk.oracleFailedAt == 0) revert NoOracleFailureRecorded(asset);
         (, OracleFailure failure) = oracle.tryGetPrice(asset);
         if (failure != OracleFailure.None) revert OracleFailureMode(asset, failure);
-        state.oracleFailedAt = 0;
-        state.oracleRecoveredAt = uint64(block.timestamp);
-        uint256 graceUntil = block.timestamp + _global.gracePeriod;
+        state.risk.oracleFailedAt = 0;
+        state.auction.oracleRecoveredAt = uint64(block.timestamp);
+        uint256 graceUntil = block.timestamp + _gracePeriod;
         emit OracleRecovered(asset, graceUntil);
         emit GraceStarted(asset, graceUntil);
     }
@@ -152,14 +210,12 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev `duration` [s] must be non-zero. Refused (`PauseCooldown`) until `pauseCooldown` after the
     /// end of the previous pause of `action`, which includes the whole of an active pause.
     function pause(Action action, uint256 duration) external restricted {
-        GlobalConfig memory config = _global;
-        _checkDuration(duration, config.maxPauseDuration);
-        uint256 last = _pausedUntil[uint8(action)];
-        if (last != 0 && block.timestamp < last + config.pauseCooldown) {
-            revert PauseCooldown(action, last + config.pauseCooldown);
-        }
+        _checkDuration(duration, _maxPauseDuration);
+        uint256 cooldown = _pauseCooldown;
+        uint256 last = _pausedUntilOf(action);
+        if (last != 0 && block.timestamp < last + cooldown) revert PauseCooldown(action, last + cooldown);
         uint256 until = block.timestamp + duration;
-        _pausedUntil[uint8(action)] = uint64(until);
+        _setPausedUntil(action, uint64(until));
         emit Paused(action, msg.sender, until);
     }
 
@@ -168,15 +224,13 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// per asset, with the same `pauseCooldown`.
     function freeze(address asset, uint256 duration) external restricted {
         if (asset == address(0)) revert ZeroAddress();
-        GlobalConfig memory config = _global;
-        _checkDuration(duration, config.maxPauseDuration);
-        AssetState storage state = _states[asset];
-        uint256 last = state.frozenUntil;
-        if (last != 0 && block.timestamp < last + config.pauseCooldown) {
-            revert FreezeCooldown(asset, last + config.pauseCooldown);
-        }
+        _checkDuration(duration, _maxPauseDuration);
+        uint256 cooldown = _pauseCooldown;
+        RiskSlot storage risk = _states[asset].risk;
+        uint256 last = risk.frozenUntil;
+        if (last != 0 && block.timestamp < last + cooldown) revert FreezeCooldown(asset, last + cooldown);
         uint256 until = block.timestamp + duration;
-        state.frozenUntil = uint64(until);
+        risk.frozenUntil = uint64(until);
         emit Frozen(asset, msg.sender, until);
     }
 
@@ -186,21 +240,21 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev `NotPaused` when no pause is active. The pause ends now: the guardian's cooldown and, for
     /// Kick, the liquidation grace period start now.
     function unpause(Action action) external restricted {
-        if (block.timestamp >= _pausedUntil[uint8(action)]) revert NotPaused(action);
-        _pausedUntil[uint8(action)] = uint64(block.timestamp);
+        if (block.timestamp >= _pausedUntilOf(action)) revert NotPaused(action);
+        _setPausedUntil(action, uint64(block.timestamp));
         emit Unpaused(action, msg.sender);
-        if (action == Action.Kick) emit GraceStarted(address(0), block.timestamp + _global.gracePeriod);
+        if (action == Action.Kick) emit GraceStarted(address(0), block.timestamp + _gracePeriod);
     }
 
     /// @inheritdoc ICircuitBreaker
     /// @dev `NotFrozen` when no freeze is active. The freeze ends now: the guardian's cooldown and the
     /// asset's liquidation grace period start now.
     function unfreeze(address asset) external restricted {
-        AssetState storage state = _states[asset];
-        if (block.timestamp >= state.frozenUntil) revert NotFrozen(asset);
-        state.frozenUntil = uint64(block.timestamp);
+        RiskSlot storage risk = _states[asset].risk;
+        if (block.timestamp >= risk.frozenUntil) revert NotFrozen(asset);
+        risk.frozenUntil = uint64(block.timestamp);
         emit Unfrozen(asset, msg.sender);
-        emit GraceStarted(asset, block.timestamp + _global.gracePeriod);
+        emit GraceStarted(asset, block.timestamp + _gracePeriod);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -210,7 +264,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// ended first. Emits `Paused`.
     function extendPause(Action action, uint256 until) external restricted {
         _checkUntil(until);
-        _pausedUntil[uint8(action)] = uint64(until);
+        _setPausedUntil(action, uint64(until));
         emit Paused(action, msg.sender, until);
     }
 
@@ -219,18 +273,18 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     function extendFreeze(address asset, uint256 until) external restricted {
         if (asset == address(0)) revert ZeroAddress();
         _checkUntil(until);
-        _states[asset].frozenUntil = uint64(until);
+        _states[asset].risk.frozenUntil = uint64(until);
         emit Frozen(asset, msg.sender, until);
     }
 
     /// @inheritdoc ICircuitBreaker
     /// @dev `NotTripped` when no trip is active. The trip ends now and the grace period starts now.
     function clearTrip(address asset) external restricted {
-        AssetState storage state = _states[asset];
-        if (block.timestamp >= state.trippedUntil) revert NotTripped(asset);
-        state.trippedUntil = uint64(block.timestamp);
+        RiskSlot storage risk = _states[asset].risk;
+        if (block.timestamp >= risk.trippedUntil) revert NotTripped(asset);
+        risk.trippedUntil = uint64(block.timestamp);
         emit TripCleared(asset, msg.sender);
-        emit GraceStarted(asset, block.timestamp + _global.gracePeriod);
+        emit GraceStarted(asset, block.timestamp + _gracePeriod);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -246,18 +300,24 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
             _checkRange("refillPeriod", config.refillPeriod, MIN_REFILL_PERIOD, MAX_REFILL_PERIOD);
         }
 
-        AssetConfig memory old = _configs[asset];
         AssetState storage state = _states[asset];
+        uint256 oldCapacity = state.caps.bucketCapacity;
+        uint256 oldRefillPeriod = state.auction.refillPeriod;
         if (config.bucketCapacity != 0) {
             uint256 level =
-                old.bucketCapacity == 0
+                oldCapacity == 0
                     ? config.bucketCapacity
-                    : Math.min(_bucketScaled(state, old) / old.refillPeriod, config.bucketCapacity);
+                    : Math.min(
+                        _bucketScaled(state.bucket, oldCapacity, oldRefillPeriod) / oldRefillPeriod,
+                        config.bucketCapacity
+                    );
             // level <= 2^128 and refillPeriod <= 7 days < 2^20: fits 192 bits.
-            state.bucketScaled = uint192(level * config.refillPeriod);
-            state.bucketUpdatedAt = uint64(block.timestamp);
+            state.bucket = BucketSlot(uint192(level * config.refillPeriod), uint64(block.timestamp));
         }
-        _configs[asset] = config;
+        state.risk.maxDrop = config.maxDrop;
+        state.auction.cooldown = config.cooldown;
+        state.auction.refillPeriod = config.refillPeriod;
+        state.caps = CapSlot(config.debtUnderAuctionCap, config.bucketCapacity);
         emit AssetConfigSet(asset, config);
     }
 
@@ -283,7 +343,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
 
     /// @inheritdoc ICircuitBreaker
     function checkAction(Action action) external view {
-        uint256 until = _pausedUntil[uint8(action)];
+        uint256 until = _pausedUntilOf(action);
         if (block.timestamp < until) revert ActionPaused(action, until);
     }
 
@@ -291,9 +351,9 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// deposits are paused, `AssetFrozen(asset, until)` while the asset is frozen.
     /// @inheritdoc ICircuitBreaker
     function checkDeposit(address asset) external view {
-        uint256 until = _pausedUntil[uint8(Action.Deposit)];
+        uint256 until = uint64(_corePausedUntil); // Deposit: lane 0
         if (block.timestamp < until) revert ActionPaused(Action.Deposit, until);
-        until = _states[asset].frozenUntil;
+        until = _states[asset].risk.frozenUntil;
         if (block.timestamp < until) revert AssetFrozen(asset, until);
     }
 
@@ -308,7 +368,8 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @inheritdoc ICircuitBreaker
     /// @dev The caller's `price` stands for the live read `trip` makes (the same within a transaction).
     function canTrip(address asset, uint256 price) external view returns (bool) {
-        return _canTrip(_states[asset], _configs[asset].maxDrop, asset, price);
+        AssetState storage state = _states[asset];
+        return _canTrip(state, state.risk, asset, price);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -323,7 +384,11 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// recovery yet, which `recordOracleRecovery` does and which starts the grace period), then
     /// `LiquidationGracePeriod(asset, graceUntil)`.
     function checkLiquidation(address asset, bool belowHardFloor) external view {
-        _checkLiquidation(asset, _states[asset], belowHardFloor);
+        uint256 kickPausedUntil = _checkKickPause();
+        // Below the hard floor only the Kick pause applies: the asset's slots are not read.
+        if (belowHardFloor) return;
+        AssetState storage state = _states[asset];
+        _checkAssetLiquidation(asset, state, state.risk, kickPausedUntil);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -333,34 +398,40 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         bool belowHardFloor,
         uint256 price
     ) external view returns (uint256 debtRoom, uint256 valueRoom, bool trippable) {
+        uint256 kickPausedUntil = _checkKickPause();
         AssetState storage state = _states[asset];
-        _checkLiquidation(asset, state, belowHardFloor);
-        AssetConfig memory config = _configs[asset];
-        debtRoom = Math.min(_globalRoom(), _assetRoom(state, config));
-        valueRoom = _bucketAvailable(state, config);
-        trippable = price != 0 && _canTrip(state, config.maxDrop, asset, price);
+        RiskSlot memory risk = state.risk;
+        if (!belowHardFloor) _checkAssetLiquidation(asset, state, risk, kickPausedUntil);
+        (debtRoom, valueRoom) = _auctionRoom(state);
+        trippable = price != 0 && _canTrip(state, risk, asset, price);
     }
 
-    function _checkLiquidation(address asset, AssetState storage state, bool belowHardFloor) internal view {
-        uint256 kickPausedUntil = _pausedUntil[uint8(Action.Kick)];
+    /// @dev The part of {checkLiquidation} that applies to every vault; returns the Kick pause's end.
+    function _checkKickPause() internal view returns (uint256 kickPausedUntil) {
+        kickPausedUntil = uint64(_corePausedUntil >> KICK_LANE_SHIFT);
         if (block.timestamp < kickPausedUntil) revert ActionPaused(Action.Kick, kickPausedUntil);
-        if (belowHardFloor) return;
-        if (block.timestamp < state.trippedUntil) revert BreakerTripped(asset, state.trippedUntil);
-        if (state.oracleFailedAt != 0) {
+    }
+
+    /// @dev The part of {checkLiquidation} that vaults below the hard floor skip: trip, oracle, grace.
+    function _checkAssetLiquidation(
+        address asset,
+        AssetState storage state,
+        RiskSlot memory risk,
+        uint256 kickPausedUntil
+    ) internal view {
+        if (block.timestamp < risk.trippedUntil) revert BreakerTripped(asset, risk.trippedUntil);
+        if (risk.oracleFailedAt != 0) {
             (, OracleFailure failure) = oracle.tryGetPrice(asset);
             revert OracleFailureMode(asset, failure);
         }
-        uint256 graceUntil = _graceUntil(state, kickPausedUntil);
+        uint256 graceUntil = _graceUntil(risk, state.auction.oracleRecoveredAt, kickPausedUntil);
         if (block.timestamp < graceUntil) revert LiquidationGracePeriod(asset, graceUntil);
     }
 
     /// @inheritdoc ICircuitBreaker
     /// @dev type(uint256).max stands for "no limit" in either value.
     function auctionRoom(address asset) external view returns (uint256 debtRoom, uint256 valueRoom) {
-        AssetConfig memory config = _configs[asset];
-        AssetState storage state = _states[asset];
-        debtRoom = Math.min(_globalRoom(), _assetRoom(state, config));
-        valueRoom = _bucketAvailable(state, config);
+        return _auctionRoom(_states[asset]);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -368,23 +439,25 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// (`AssetAuctionCapReached`), the bucket (`AuctionBucketEmpty`); an amount equal to the room is
     /// allowed. The debt counts towards the global total whether or not the asset is configured.
     function onAuctionStart(address asset, uint256 debt, uint256 collateralValue) external onlyAuctionHouse {
-        AssetConfig memory config = _configs[asset];
         AssetState storage state = _states[asset];
-
-        uint256 room = _globalRoom();
+        uint256 globalUsed = _globalDebt();
+        uint256 room = _room(_globalDebtUnderAuctionCap, globalUsed);
         if (debt > room) revert GlobalAuctionCapReached(room);
-        room = _assetRoom(state, config);
+        CapSlot memory caps = state.caps;
+        AuctionSlot memory auction = state.auction;
+        uint256 used = _assetDebt(state, auction.debtUnderAuction);
+        room = _room(caps.debtUnderAuctionCap, used);
         if (debt > room) revert AssetAuctionCapReached(asset, room);
-        if (config.bucketCapacity != 0) {
-            uint256 scaled = _bucketScaled(state, config);
-            uint256 available = scaled / config.refillPeriod;
+        if (caps.bucketCapacity != 0) {
+            uint256 refillPeriod = auction.refillPeriod;
+            uint256 scaled = _bucketScaled(state.bucket, caps.bucketCapacity, refillPeriod);
+            uint256 available = scaled / refillPeriod;
             if (collateralValue > available) revert AuctionBucketEmpty(asset, available);
             // collateralValue <= available, so the product is <= scaled < 2^192.
-            state.bucketScaled = uint192(scaled - collateralValue * config.refillPeriod);
-            state.bucketUpdatedAt = uint64(block.timestamp);
+            state.bucket = BucketSlot(uint192(scaled - collateralValue * refillPeriod), uint64(block.timestamp));
         }
-        state.debtUnderAuction += debt;
-        _globalDebtUnderAuction += debt;
+        _setAssetDebt(state, used + debt);
+        _setGlobalDebt(globalUsed + debt);
         emit AuctionThrottled(asset, debt, collateralValue);
     }
 
@@ -393,10 +466,14 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// amount actually released.
     function onAuctionEnd(address asset, uint256 debt) external onlyAuctionHouse {
         AssetState storage state = _states[asset];
-        uint256 released = Math.min(debt, state.debtUnderAuction);
-        state.debtUnderAuction -= released;
-        // The global total is the sum of the asset totals, so it holds at least `released`.
-        _globalDebtUnderAuction -= released;
+        uint256 recorded = _assetDebt(state, state.auction.debtUnderAuction);
+        uint256 released = Math.min(debt, recorded);
+        // Nothing released: both totals stay, so neither is written.
+        if (released != 0) {
+            _setAssetDebt(state, recorded - released);
+            // The global total is the sum of the asset totals, so it holds at least `released`.
+            _setGlobalDebt(_globalDebt() - released);
+        }
         emit AuctionReleased(asset, released);
     }
 
@@ -406,30 +483,30 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev Unlimited values (zero caps) read type(uint256).max in `bucketAvailable`; the caps are
     /// shown as configured. `tripPrice` is zero without a configuration or a window high.
     function assetView(address asset) external view returns (AssetView memory v) {
-        AssetConfig memory config = _configs[asset];
         AssetState storage state = _states[asset];
+        RiskSlot memory risk = state.risk;
         v.asset = asset;
-        v.frozenUntil = state.frozenUntil;
+        v.frozenUntil = risk.frozenUntil;
         v.frozen = block.timestamp < v.frozenUntil;
-        v.trippedUntil = state.trippedUntil;
+        v.trippedUntil = risk.trippedUntil;
         v.tripped = block.timestamp < v.trippedUntil;
-        v.oracleFailed = state.oracleFailedAt != 0;
+        v.oracleFailed = risk.oracleFailedAt != 0;
         (, v.oracleFailure) = oracle.tryGetPrice(asset);
-        v.graceUntil = _graceUntil(state, _pausedUntil[uint8(Action.Kick)]);
-        v.debtUnderAuction = state.debtUnderAuction;
-        v.debtUnderAuctionCap = config.debtUnderAuctionCap;
-        v.bucketAvailable = _bucketAvailable(state, config);
-        v.bucketCapacity = config.bucketCapacity;
+        v.graceUntil = _graceUntil(risk, state.auction.oracleRecoveredAt, uint64(_corePausedUntil >> KICK_LANE_SHIFT));
+        v.debtUnderAuction = _assetDebt(state, state.auction.debtUnderAuction);
+        v.debtUnderAuctionCap = state.caps.debtUnderAuctionCap;
+        (, v.bucketAvailable) = _auctionRoom(state);
+        v.bucketCapacity = state.caps.bucketCapacity;
         v.windowHighPrice = oracle.windowHighPrice(asset);
-        v.tripPrice = config.maxDrop == 0 ? 0 : _tripPrice(v.windowHighPrice, config.maxDrop);
+        v.tripPrice = risk.maxDrop == 0 ? 0 : _tripPrice(v.windowHighPrice, risk.maxDrop);
     }
 
     /// @inheritdoc ICircuitBreaker
     /// @dev `globalGraceUntil` is the Kick pause's end + gracePeriod (zero if Kick was never paused).
     function globalView() external view returns (GlobalView memory v) {
-        for (uint256 i; i < ACTION_COUNT; ++i) v.pausedUntil[i] = _pausedUntil[i];
-        v.globalDebtUnderAuction = _globalDebtUnderAuction;
-        v.config = _global;
+        for (uint256 i; i < ACTION_COUNT; ++i) v.pausedUntil[i] = _pausedUntilOf(Action(i));
+        v.globalDebtUnderAuction = _globalDebt();
+        v.config = _globalConfig();
         v.globalDebtUnderAuctionCap = v.config.globalDebtUnderAuctionCap;
         uint256 kickEnd = v.pausedUntil[uint8(Action.Kick)];
         v.globalGraceUntil = kickEnd == 0 ? 0 : kickEnd + v.config.gracePeriod;
@@ -437,12 +514,20 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
 
     /// @inheritdoc ICircuitBreaker
     function assetConfig(address asset) external view returns (AssetConfig memory) {
-        return _configs[asset];
+        AssetState storage state = _states[asset];
+        return
+            AssetConfig({
+                maxDrop: state.risk.maxDrop,
+                cooldown: state.auction.cooldown,
+                refillPeriod: state.auction.refillPeriod,
+                debtUnderAuctionCap: state.caps.debtUnderAuctionCap,
+                bucketCapacity: state.caps.bucketCapacity
+            });
     }
 
     /// @inheritdoc ICircuitBreaker
     function globalConfig() external view returns (GlobalConfig memory) {
-        return _global;
+        return _globalConfig();
     }
 
     // ------------------------------------------------------------------ internals
@@ -451,8 +536,43 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
         _checkRange("maxPauseDuration", config.maxPauseDuration, MIN_MAX_PAUSE_DURATION, MAX_MAX_PAUSE_DURATION);
         _checkRange("pauseCooldown", config.pauseCooldown, 0, MAX_PAUSE_COOLDOWN);
         _checkRange("gracePeriod", config.gracePeriod, 0, MAX_GRACE_PERIOD);
-        _global = config;
+        _globalDebtUnderAuctionCap = config.globalDebtUnderAuctionCap;
+        _maxPauseDuration = config.maxPauseDuration;
+        _pauseCooldown = config.pauseCooldown;
+        _gracePeriod = config.gracePeriod;
         emit GlobalConfigSet(config);
+    }
+
+    function _globalConfig() internal view returns (GlobalConfig memory) {
+        return
+            GlobalConfig({
+                globalDebtUnderAuctionCap: _globalDebtUnderAuctionCap,
+                maxPauseDuration: _maxPauseDuration,
+                pauseCooldown: _pauseCooldown,
+                gracePeriod: _gracePeriod
+            });
+    }
+
+    /// @dev End of the pause of `action` [s]; the pauses live in three slots, each next to what the
+    /// action's hot path reads besides (see the state variables).
+    function _pausedUntilOf(Action action) internal view returns (uint256) {
+        if (uint8(action) < CORE_ACTIONS) return _corePause(action);
+        if (action == Action.Take) return _takePausedUntil;
+        return action == Action.PoolDeposit ? _poolDepositPausedUntil : _poolWithdrawPausedUntil;
+    }
+
+    /// @dev End of the pause of a core action (Deposit, Withdraw, Borrow or Kick) [s].
+    function _corePause(Action action) internal view returns (uint256) {
+        return (_corePausedUntil >> (uint256(uint8(action)) << 6)) & UINT64_MASK;
+    }
+
+    function _setPausedUntil(Action action, uint64 until) internal {
+        if (uint8(action) < CORE_ACTIONS) {
+            uint256 shift = uint256(uint8(action)) << 6;
+            _corePausedUntil = (_corePausedUntil & ~(UINT64_MASK << shift)) | (uint256(until) << shift);
+        } else if (action == Action.Take) _takePausedUntil = until;
+        else if (action == Action.PoolDeposit) _poolDepositPausedUntil = until;
+        else _poolWithdrawPausedUntil = until;
     }
 
     /// @dev Frozen, tripped, in recorded oracle failure, or (with `checkDrop`) a live drop that `trip`
@@ -460,21 +580,22 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// revert would roll back any trip it made (the trip itself needs a call of `trip` or `poke`).
     function _isRiskIncreaseBlocked(address asset, uint256 price, bool checkDrop) internal view returns (bool) {
         AssetState storage state = _states[asset];
-        if (block.timestamp < state.frozenUntil || block.timestamp < state.trippedUntil || state.oracleFailedAt != 0) {
+        RiskSlot memory risk = state.risk; // one slot: all of the check but the drop's window start
+        if (block.timestamp < risk.frozenUntil || block.timestamp < risk.trippedUntil || risk.oracleFailedAt != 0) {
             return true;
         }
-        return checkDrop && _dropTrippable(state, _configs[asset].maxDrop, asset, price);
+        return checkDrop && _dropTrippable(state, risk.maxDrop, asset, price);
     }
 
     /// @dev True when `trip` would accept `price` [wad] now.
     function _canTrip(
         AssetState storage state,
-        uint256 maxDrop,
+        RiskSlot memory risk,
         address asset,
         uint256 price
     ) internal view returns (bool) {
-        if (block.timestamp < state.trippedUntil) return false;
-        return _dropTrippable(state, maxDrop, asset, price);
+        if (block.timestamp < risk.trippedUntil) return false;
+        return _dropTrippable(state, risk.maxDrop, asset, price);
     }
 
     /// @dev True when `trip` would accept `price` [wad], the trip not being active: the asset has a
@@ -501,42 +622,77 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     /// @dev End of the liquidation grace of an asset [s], zero if nothing ever started one. A freeze
     /// counts once it has ended; the trip and Kick pause ends count at once (they block liquidations
     /// by themselves until then, so the result is when liquidations resume).
-    function _graceUntil(AssetState storage state, uint256 kickPausedUntil) internal view returns (uint256) {
-        uint256 frozenUntil = state.frozenUntil;
+    function _graceUntil(
+        RiskSlot memory risk,
+        uint256 oracleRecoveredAt,
+        uint256 kickPausedUntil
+    ) internal view returns (uint256) {
+        uint256 frozenUntil = risk.frozenUntil;
         uint256 latest = Math.max(
-            Math.max(kickPausedUntil, state.trippedUntil),
-            Math.max(frozenUntil <= block.timestamp ? frozenUntil : 0, state.oracleRecoveredAt)
+            Math.max(kickPausedUntil, risk.trippedUntil),
+            Math.max(frozenUntil <= block.timestamp ? frozenUntil : 0, oracleRecoveredAt)
         );
-        return latest == 0 ? 0 : latest + _global.gracePeriod;
+        return latest == 0 ? 0 : latest + _gracePeriod;
     }
 
-    /// @dev Debt the global cap still allows [base units]; max when uncapped, zero when over the cap.
-    function _globalRoom() internal view returns (uint256) {
-        uint256 cap = _global.globalDebtUnderAuctionCap;
-        if (cap == 0) return type(uint256).max;
-        uint256 used = _globalDebtUnderAuction;
-        return cap > used ? cap - used : 0;
+    /// @dev Debt the caps still allow and collateral value the bucket allows now; max when unlimited.
+    function _auctionRoom(AssetState storage state) internal view returns (uint256 debtRoom, uint256 valueRoom) {
+        CapSlot memory caps = state.caps;
+        AuctionSlot memory auction = state.auction;
+        debtRoom = Math.min(
+            _room(_globalDebtUnderAuctionCap, _globalDebt()),
+            _room(caps.debtUnderAuctionCap, _assetDebt(state, auction.debtUnderAuction))
+        );
+        valueRoom =
+            caps.bucketCapacity == 0
+                ? type(uint256).max
+                : _bucketScaled(state.bucket, caps.bucketCapacity, auction.refillPeriod) / auction.refillPeriod;
     }
 
-    /// @dev Debt the asset cap still allows [base units]; max when uncapped, zero when over the cap.
-    function _assetRoom(AssetState storage state, AssetConfig memory config) internal view returns (uint256) {
-        uint256 cap = config.debtUnderAuctionCap;
+    /// @dev The asset's debt under auction [base units], given its 128-bit field `field`.
+    function _assetDebt(AssetState storage state, uint256 field) internal view returns (uint256) {
+        return field == SPILLED ? state.debtUnderAuctionSpill : field;
+    }
+
+    function _setAssetDebt(AssetState storage state, uint256 total) internal {
+        if (total < SPILLED) {
+            state.auction.debtUnderAuction = uint128(total);
+        } else {
+            state.auction.debtUnderAuction = uint128(SPILLED);
+            state.debtUnderAuctionSpill = total;
+        }
+    }
+
+    /// @dev The global debt under auction [base units].
+    function _globalDebt() internal view returns (uint256) {
+        uint256 field = _globalDebtUnderAuction;
+        return field == SPILLED ? _globalDebtUnderAuctionSpill : field;
+    }
+
+    function _setGlobalDebt(uint256 total) internal {
+        if (total < SPILLED) {
+            _globalDebtUnderAuction = uint128(total);
+        } else {
+            _globalDebtUnderAuction = uint128(SPILLED);
+            _globalDebtUnderAuctionSpill = total;
+        }
+    }
+
+    /// @dev Debt a cap still allows over `used` [base units]; max when uncapped, zero when over the cap.
+    function _room(uint256 cap, uint256 used) internal pure returns (uint256) {
         if (cap == 0) return type(uint256).max;
-        uint256 used = state.debtUnderAuction;
         return cap > used ? cap - used : 0;
     }
 
     /// @dev Bucket level now, refilled, scaled by the refill period [wad usd x s]. Requires a bucket.
-    function _bucketScaled(AssetState storage state, AssetConfig memory config) internal view returns (uint256) {
-        uint256 full = uint256(config.bucketCapacity) * config.refillPeriod;
-        uint256 refill = (block.timestamp - state.bucketUpdatedAt) * config.bucketCapacity;
-        return Math.min(uint256(state.bucketScaled) + refill, full);
-    }
-
-    /// @dev Collateral value the bucket allows now [wad usd]; max without a bucket.
-    function _bucketAvailable(AssetState storage state, AssetConfig memory config) internal view returns (uint256) {
-        if (config.bucketCapacity == 0) return type(uint256).max;
-        return _bucketScaled(state, config) / config.refillPeriod;
+    function _bucketScaled(
+        BucketSlot storage bucket,
+        uint256 capacity,
+        uint256 refillPeriod
+    ) internal view returns (uint256) {
+        BucketSlot memory b = bucket;
+        uint256 refill = (block.timestamp - b.updatedAt) * capacity;
+        return Math.min(uint256(b.scaled) + refill, capacity * refillPeriod);
     }
 
     function _checkDuration(uint256 duration, uint256 max) internal pure {
