@@ -30,8 +30,9 @@ import {IBreakwaterOracle, OracleFailure} from "../interfaces/IBreakwaterOracle.
 ///   slot, which holds the Take pause, plus the two throttle totals). The asset configuration lives in
 ///   the asset's state slots; `assetConfig` and `globalConfig` reassemble the structs.
 /// - The debt totals under auction sit in 128-bit fields next to what their hot paths read besides
-///   (a capped total stays below its 128-bit cap). An uncapped total may reach any uint256 value: from
-///   2^128 - 1 on, the field holds `SPILLED` and the total lives in a slot of its own.
+///   (a capped total stays at or below its 128-bit cap). An uncapped total may reach any uint256 value:
+///   from 2^128 - 1 on (which a cap of type(uint128).max also reaches), the field holds `SPILLED` and the
+///   total lives in a slot of its own.
 contract CircuitBreaker is ICircuitBreaker, AccessManaged {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant ACTION_COUNT = 7;
@@ -311,7 +312,7 @@ contract CircuitBreaker is ICircuitBreaker, AccessManaged {
                         _bucketScaled(state.bucket, oldCapacity, oldRefillPeriod) / oldRefillPeriod,
                         config.bucketCapacity
                     );
-            // level <= 2^128 and refillPeriod <= 7 days < 2^20: fits 192 bits.
+            // level < 2^128 and refillPeriod <= 7 days < 2^20: fits 192 bits.
             state.bucket = BucketSlot(uint192(level * config.refillPeriod), uint64(block.timestamp));
         }
         state.risk.maxDrop = config.maxDrop;

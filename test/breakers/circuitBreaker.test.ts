@@ -1457,3 +1457,311 @@ describe("CircuitBreaker: bounds of every setter", function () {
       .withArgs(Action.Borrow, admin.address);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Packed storage: every field at the edge of its width. A narrowing cast that truncated, or two
+// packed fields that overlapped, would show here as a value that does not read back exactly.
+// ---------------------------------------------------------------------------------------------
+
+describe("CircuitBreaker: packed storage at its bounds", function () {
+  const MAX_UINT128 = 2n ** 128n - 1n;
+  /** Every asset setting at its largest allowed value (the caps at their type's maximum). */
+  const ASSET_MAX: AssetConfig = {
+    maxDrop: wad("0.9"),
+    cooldown: 7n * DAY,
+    refillPeriod: 7n * DAY,
+    debtUnderAuctionCap: MAX_UINT128,
+    bucketCapacity: MAX_UINT128,
+  };
+  /** Every global setting at its largest allowed value. */
+  const GLOBAL_MAX: GlobalConfig = {
+    globalDebtUnderAuctionCap: MAX_UINT128,
+    maxPauseDuration: 14n * DAY,
+    pauseCooldown: 7n * DAY,
+    gracePeriod: 4n * HOUR,
+  };
+
+  it("asset and global settings at their maximums read back exactly beside the state packed with them", async function () {
+    const f = await networkHelpers.loadFixture(pokedFixture);
+    const rm = f.breaker.connect(f.riskManager);
+    const h = f.breaker.connect(f.house);
+    await rm.setGlobalConfig(GLOBAL_MAX);
+    // The freeze end shares the risk slot with maxDrop: set it to 2^64 - 1 before the config.
+    await f.breaker.extendFreeze(f.tkn, MAX_UINT64);
+    // Without a bucket first, so that the maximum bucket starts full (a bucket keeps its level otherwise).
+    await rm.setAssetConfig(f.tkn, { ...TKN_CONFIG, bucketCapacity: 0n, refillPeriod: 0n });
+    await expect(rm.setAssetConfig(f.tkn, ASSET_MAX))
+      .to.emit(f.breaker, "AssetConfigSet")
+      .withArgs(f.tkn, asTuple(ASSET_MAX));
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+    let v = await f.breaker.assetView(f.tkn);
+    expect([v.frozen, v.frozenUntil, v.tripped, v.trippedUntil, v.oracleFailed]).to.deep.equal([
+      true,
+      MAX_UINT64,
+      false,
+      0n,
+      false,
+    ]);
+    // A bucket of 2^128 - 1 over 7 days starts full: its scaled level (~2^147.2) fits its 192 bits.
+    expect([v.bucketAvailable, v.bucketCapacity, v.debtUnderAuctionCap]).to.deep.equal([
+      MAX_UINT128,
+      MAX_UINT128,
+      MAX_UINT128,
+    ]);
+    const tripPrice = tripPriceOf(TKN_START_PRICE, ASSET_MAX.maxDrop);
+    expect(v.tripPrice).to.equal(tripPrice);
+
+    // Trip at the 90% drop bound: it lasts exactly the 7-day maximum cooldown.
+    await f.tknFeed.updateAnswer(tripPrice - 1n);
+    const t = (await latest()) + 1n;
+    await nextAt(t);
+    await expect(f.breaker.trip(f.tkn))
+      .to.emit(f.breaker, "Tripped")
+      .withArgs(f.tkn, f.admin.address, tripPrice - 1n, TKN_START_PRICE, t + 7n * DAY);
+    v = await f.breaker.assetView(f.tkn);
+    expect([v.frozenUntil, v.trippedUntil, v.tripPrice]).to.deep.equal([MAX_UINT64, t + 7n * DAY, tripPrice]);
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+
+    // The whole bucket and both caps used at once: the debt fields (2^128 - 1, the spill marker's value)
+    // sit beside the cooldown, refill period and recovery time, and beside the global cap.
+    const t2 = t + 10n;
+    await nextAt(t2);
+    await expect(h.onAuctionStart(f.tkn, MAX_UINT128, MAX_UINT128))
+      .to.emit(f.breaker, "AuctionThrottled")
+      .withArgs(f.tkn, MAX_UINT128, MAX_UINT128);
+    v = await f.breaker.assetView(f.tkn);
+    expect([v.debtUnderAuction, v.bucketAvailable]).to.deep.equal([MAX_UINT128, 0n]);
+    expect((await f.breaker.globalView()).globalDebtUnderAuction).to.equal(MAX_UINT128);
+    expect(await f.breaker.auctionRoom(f.tkn)).to.deep.equal([0n, 0n]);
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+    expect([v.frozenUntil, v.trippedUntil]).to.deep.equal([MAX_UINT64, t + 7n * DAY]);
+    await expect(h.onAuctionStart(f.tkn, 1n, 0n))
+      .to.be.revertedWithCustomError(f.breaker, "GlobalAuctionCapReached")
+      .withArgs(0n);
+
+    // The bucket refills at exactly (2^128 - 1) per 7 days, to the wei, and stops at its capacity.
+    for (const dt of [1n, 3_600n, 7n * DAY - 1n]) {
+      await mineAt(t2 + dt);
+      expect((await f.breaker.auctionRoom(f.tkn))[1], `after ${dt} s`).to.equal((dt * MAX_UINT128) / (7n * DAY));
+    }
+    await mineAt(t2 + 7n * DAY + 1n);
+    expect((await f.breaker.auctionRoom(f.tkn))[1]).to.equal(MAX_UINT128);
+
+    // Releasing one unit moves both totals back into their 128-bit fields; the rest releases exactly.
+    await expect(h.onAuctionEnd(f.tkn, 1n)).to.emit(f.breaker, "AuctionReleased").withArgs(f.tkn, 1n);
+    expect((await f.breaker.assetView(f.tkn)).debtUnderAuction).to.equal(MAX_UINT128 - 1n);
+    expect((await f.breaker.globalView()).globalDebtUnderAuction).to.equal(MAX_UINT128 - 1n);
+    expect(await f.breaker.auctionRoom(f.tkn)).to.deep.equal([1n, MAX_UINT128]);
+    await expect(h.onAuctionEnd(f.tkn, MAX_UINT))
+      .to.emit(f.breaker, "AuctionReleased")
+      .withArgs(f.tkn, MAX_UINT128 - 1n);
+    expect((await f.breaker.assetView(f.tkn)).debtUnderAuction).to.equal(0n);
+    expect((await f.breaker.globalView()).globalDebtUnderAuction).to.equal(0n);
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+
+    // The oracle recovery time shares the slot with the debt field: record one, then run the debt
+    // through the spill boundary again; the grace period still ends at recovery + 4 h.
+    await f.breaker.unfreeze(f.tkn); // the trip has ended by now
+    await f.tknFeed.updateAnswer(0n);
+    await f.breaker.recordOracleFailure(f.tkn);
+    await f.tknFeed.updateAnswer(TKN_START_PRICE);
+    const recoveredAt = (await latest()) + 1n;
+    await nextAt(recoveredAt);
+    await f.breaker.recordOracleRecovery(f.tkn);
+    await h.onAuctionStart(f.tkn, MAX_UINT128, 0n);
+    v = await f.breaker.assetView(f.tkn);
+    expect([v.graceUntil, v.debtUnderAuction, v.oracleFailed]).to.deep.equal([
+      recoveredAt + 4n * HOUR,
+      MAX_UINT128,
+      false,
+    ]);
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+  });
+
+  it("settings one above their bound revert: the custom error for bounded ones, the ABI decoder past a width", async function () {
+    const f = await networkHelpers.loadFixture(breakerFixture);
+    const rm = f.breaker.connect(f.riskManager);
+    // The bounded settings, each one above its maximum (all far below their field's width).
+    for (const [field, value, bound] of [
+      ["maxDrop", ASSET_MAX.maxDrop + 1n, ASSET_MAX.maxDrop],
+      ["cooldown", ASSET_MAX.cooldown + 1n, ASSET_MAX.cooldown],
+      ["refillPeriod", ASSET_MAX.refillPeriod + 1n, ASSET_MAX.refillPeriod],
+    ] as const) {
+      await expect(rm.setAssetConfig(f.tkn, { ...ASSET_MAX, [field]: value }))
+        .to.be.revertedWithCustomError(f.breaker, "ParameterOutOfBounds")
+        .withArgs(b32(field), value, bound);
+    }
+    for (const [field, value, bound] of [
+      ["maxPauseDuration", GLOBAL_MAX.maxPauseDuration + 1n, GLOBAL_MAX.maxPauseDuration],
+      ["pauseCooldown", GLOBAL_MAX.pauseCooldown + 1n, GLOBAL_MAX.pauseCooldown],
+      ["gracePeriod", GLOBAL_MAX.gracePeriod + 1n, GLOBAL_MAX.gracePeriod],
+    ] as const) {
+      await expect(rm.setGlobalConfig({ ...GLOBAL_MAX, [field]: value }))
+        .to.be.revertedWithCustomError(f.breaker, "ParameterOutOfBounds")
+        .withArgs(b32(field), value, bound);
+    }
+    // The caps are bounded by their 128-bit type: 2^128 (which a silent truncation would store as 0,
+    // "no limit") is refused by the ABI decoder, so it cannot be encoded and must be sent raw.
+    const assetSel = selectorOf(`setAssetConfig(address,${ASSET_CONFIG})`);
+    const globalSel = selectorOf(`setGlobalConfig(${GLOBAL_CONFIG})`);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const rawAsset = (c: AssetConfig) =>
+      assetSel +
+      coder
+        .encode(
+          ["address", "uint256", "uint256", "uint256", "uint256", "uint256"],
+          [f.tkn, c.maxDrop, c.cooldown, c.refillPeriod, c.debtUnderAuctionCap, c.bucketCapacity],
+        )
+        .slice(2);
+    const rawGlobal = (c: GlobalConfig) =>
+      globalSel +
+      coder
+        .encode(
+          ["uint256", "uint256", "uint256", "uint256"],
+          [c.globalDebtUnderAuctionCap, c.maxPauseDuration, c.pauseCooldown, c.gracePeriod],
+        )
+        .slice(2);
+    const to = await f.breaker.getAddress();
+    for (const field of ["debtUnderAuctionCap", "bucketCapacity"] as const) {
+      await expect(
+        f.riskManager.sendTransaction({ to, data: rawAsset({ ...ASSET_MAX, [field]: 2n ** 128n }) }),
+      ).to.be.revertedWithoutReason(ethers);
+    }
+    await expect(
+      f.riskManager.sendTransaction({ to, data: rawGlobal({ ...GLOBAL_MAX, globalDebtUnderAuctionCap: 2n ** 128n }) }),
+    ).to.be.revertedWithoutReason(ethers);
+    // The same raw encodings at the maximums are accepted: the refusals above are the width, not the encoding.
+    await f.riskManager.sendTransaction({ to, data: rawAsset(ASSET_MAX) });
+    await f.riskManager.sendTransaction({ to, data: rawGlobal(GLOBAL_MAX) });
+    expect([...(await f.breaker.assetConfig(f.tkn))]).to.deep.equal(asTuple(ASSET_MAX));
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+    // Pause and freeze ends: 2^64 - 1 is the last accepted, one above is refused for every action.
+    for (const action of ALL_ACTIONS) {
+      await expect(f.breaker.extendPause(action, MAX_UINT64 + 1n))
+        .to.be.revertedWithCustomError(f.breaker, "ParameterOutOfBounds")
+        .withArgs(b32("until"), MAX_UINT64 + 1n, MAX_UINT64);
+    }
+    await expect(f.breaker.extendFreeze(f.tkn, MAX_UINT64 + 1n))
+      .to.be.revertedWithCustomError(f.breaker, "ParameterOutOfBounds")
+      .withArgs(b32("until"), MAX_UINT64 + 1n, MAX_UINT64);
+    // A guardian pause or freeze one second over the 14-day maximum.
+    await expect(f.breaker.connect(f.guardian).pause(Action.Borrow, GLOBAL_MAX.maxPauseDuration + 1n))
+      .to.be.revertedWithCustomError(f.breaker, "PauseTooLong")
+      .withArgs(GLOBAL_MAX.maxPauseDuration + 1n, GLOBAL_MAX.maxPauseDuration);
+    await expect(f.breaker.connect(f.guardian).freeze(f.tkn, GLOBAL_MAX.maxPauseDuration + 1n))
+      .to.be.revertedWithCustomError(f.breaker, "PauseTooLong")
+      .withArgs(GLOBAL_MAX.maxPauseDuration + 1n, GLOBAL_MAX.maxPauseDuration);
+  });
+
+  it("pause ends near 2^64 in every lane read back exactly and leave the other lanes and settings alone", async function () {
+    const f = await networkHelpers.loadFixture(breakerFixture);
+    // Distinct all-but-ones values, so a lane written at the wrong offset or with the wrong mask shows.
+    const endOf = (a: number) => MAX_UINT64 - BigInt(a);
+    const expected = ALL_ACTIONS.map(() => 0n);
+    for (const action of ALL_ACTIONS) {
+      await expect(f.breaker.extendPause(action, endOf(action)))
+        .to.emit(f.breaker, "Paused")
+        .withArgs(action, f.admin.address, endOf(action));
+      expected[action] = endOf(action);
+      expect([...(await f.breaker.globalView()).pausedUntil], `after pausing ${action}`).to.deep.equal(expected);
+    }
+    for (const action of ALL_ACTIONS) {
+      await expect(f.breaker.checkAction(action))
+        .to.be.revertedWithCustomError(f.breaker, "ActionPaused")
+        .withArgs(action, endOf(action));
+    }
+    await expect(f.breaker.checkDeposit(f.weth))
+      .to.be.revertedWithCustomError(f.breaker, "ActionPaused")
+      .withArgs(Action.Deposit, endOf(Action.Deposit));
+    await expect(f.breaker.checkLiquidation(f.weth, true))
+      .to.be.revertedWithCustomError(f.breaker, "ActionPaused")
+      .withArgs(Action.Kick, endOf(Action.Kick));
+    // What shares the slots with the pauses: the auction house and the grace period (Take), the
+    // guardian's limits (pool pauses).
+    expect(await f.breaker.auctionHouse()).to.equal(f.house.address);
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL));
+    const g = await f.breaker.globalView();
+    expect(g.globalGraceUntil).to.equal(endOf(Action.Kick) + GLOBAL.gracePeriod);
+    expect((await f.breaker.assetView(f.weth)).graceUntil).to.equal(endOf(Action.Kick) + GLOBAL.gracePeriod);
+
+    // Settings written beside the pauses leave them alone, and the other way round.
+    const rm = f.breaker.connect(f.riskManager);
+    await rm.setGlobalConfig(GLOBAL_MAX);
+    expect([...(await f.breaker.globalView()).pausedUntil]).to.deep.equal(expected);
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+
+    // Lifting each pause in turn sets only its own lane to now.
+    for (const action of ALL_ACTIONS) {
+      const now = (await latest()) + 1n;
+      await nextAt(now);
+      await f.breaker.unpause(action);
+      expected[action] = now;
+      expect([...(await f.breaker.globalView()).pausedUntil], `after lifting ${action}`).to.deep.equal(expected);
+      await f.breaker.checkAction(action);
+    }
+    expect(await f.breaker.auctionHouse()).to.equal(f.house.address);
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple(GLOBAL_MAX));
+
+    // A guardian pause at the 14-day maximum, once each cooldown has passed, ends exactly then.
+    await mineAt((await latest()) + GLOBAL_MAX.pauseCooldown);
+    for (const action of [Action.Deposit, Action.Kick, Action.Take, Action.PoolWithdraw]) {
+      const at = (await latest()) + 1n;
+      await nextAt(at);
+      await f.breaker.connect(f.guardian).pause(action, GLOBAL_MAX.maxPauseDuration);
+      expected[action] = at + GLOBAL_MAX.maxPauseDuration;
+    }
+    expect([...(await f.breaker.globalView()).pausedUntil]).to.deep.equal(expected);
+  });
+
+  it("debt totals cross the 128-bit spill boundary exactly, per asset and globally, both ways", async function () {
+    const f = await networkHelpers.loadFixture(breakerFixture);
+    const h = f.breaker.connect(f.house);
+    await f.breaker.connect(f.riskManager).setGlobalConfig({ ...GLOBAL, globalDebtUnderAuctionCap: 0n });
+    const other = ethers.getAddress("0x" + "d8".repeat(20)); // another uncapped, unconfigured asset
+    const debtOf = async (a: string) => (await f.breaker.assetView(a)).debtUnderAuction;
+    const globalDebt = async () => (await f.breaker.globalView()).globalDebtUnderAuction;
+    const expectTotals = async (link: bigint, oth: bigint, label: string) => {
+      expect([await debtOf(f.link), await debtOf(other), await globalDebt()], label).to.deep.equal([
+        link,
+        oth,
+        link + oth,
+      ]);
+    };
+
+    await h.onAuctionStart(f.link, MAX_UINT128 - 1n, 0n);
+    await expectTotals(MAX_UINT128 - 1n, 0n, "one below the marker");
+    await h.onAuctionStart(f.link, 1n, 0n);
+    await expectTotals(MAX_UINT128, 0n, "at the marker (spilled)");
+    await h.onAuctionStart(other, 1n, 0n);
+    await expectTotals(MAX_UINT128, 1n, "global 2^128");
+    await h.onAuctionStart(f.link, 2n ** 255n, 0n);
+    await expectTotals(MAX_UINT128 + 2n ** 255n, 1n, "far above");
+    // Past 2^256 the sum overflows (checked arithmetic), as before the packing.
+    await expect(h.onAuctionStart(other, MAX_UINT - (MAX_UINT128 + 2n ** 255n), 0n)).to.be.revertedWithPanic(0x11);
+    await expectTotals(MAX_UINT128 + 2n ** 255n, 1n, "after the overflow");
+
+    await h.onAuctionEnd(f.link, 2n ** 255n);
+    await expectTotals(MAX_UINT128, 1n, "back at the marker");
+    await h.onAuctionEnd(f.link, 1n);
+    await expectTotals(MAX_UINT128 - 1n, 1n, "asset back in its field, global at the marker");
+    await h.onAuctionEnd(other, 1n);
+    await expectTotals(MAX_UINT128 - 1n, 0n, "both back in their fields");
+    // Spilling again overwrites the stale spill slots.
+    await h.onAuctionStart(f.link, 3n, 0n);
+    await expectTotals(MAX_UINT128 + 2n, 0n, "spilled again");
+    await expect(h.onAuctionEnd(f.link, MAX_UINT))
+      .to.emit(f.breaker, "AuctionReleased")
+      .withArgs(f.link, MAX_UINT128 + 2n);
+    await expectTotals(0n, 0n, "all released");
+    // The neighbours of the debt fields are untouched.
+    expect([...(await f.breaker.globalConfig())]).to.deep.equal(asTuple({ ...GLOBAL, globalDebtUnderAuctionCap: 0n }));
+    expect([...(await f.breaker.assetConfig(f.link))]).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
+    expect(await f.breaker.auctionRoom(f.weth)).to.deep.equal([
+      WETH_CONFIG.debtUnderAuctionCap,
+      WETH_CONFIG.bucketCapacity,
+    ]);
+  });
+});
