@@ -279,7 +279,7 @@ abstract contract ProtocolHandler is HandlerBase {
         for (uint256 i; i < hfBefore.length; ++i) {
             uint256 before = hfBefore[i];
             if (before == 0 || before - 1 < WAD) continue;
-            if (VaultId.unwrap(vaults[i]) == VaultId.unwrap(exempt) && VaultId.unwrap(exempt) != 0) continue;
+            if (VaultId.unwrap(vaults[i]) == VaultId.unwrap(exempt)) continue; // ids start at 1: no vault matches exempt = 0
             uint256 afterPlusOne = _hfPlusOne(vaults[i]);
             ++ghostHealthChecks;
             if (afterPlusOne != 0 && afterPlusOne - 1 < WAD) {
