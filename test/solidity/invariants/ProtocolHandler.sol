@@ -279,7 +279,8 @@ abstract contract ProtocolHandler is HandlerBase {
         for (uint256 i; i < hfBefore.length; ++i) {
             uint256 before = hfBefore[i];
             if (before == 0 || before - 1 < WAD) continue;
-            if (VaultId.unwrap(vaults[i]) == VaultId.unwrap(exempt)) continue; // ids start at 1: no vault matches exempt = 0
+            // Vault ids start at 1, so no vault matches an exempt id of 0.
+            if (VaultId.unwrap(vaults[i]) == VaultId.unwrap(exempt)) continue;
             uint256 afterPlusOne = _hfPlusOne(vaults[i]);
             ++ghostHealthChecks;
             if (afterPlusOne != 0 && afterPlusOne - 1 < WAD) {
