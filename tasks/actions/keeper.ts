@@ -1,14 +1,7 @@
 // Keeper actions: list liquidatable vaults and open auctions, flag, kick, take, reset, realise bad
 // debt, and `keeper run` (a thin wrapper around the bot in scripts/lib/keeper.ts).
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { TokenInfo } from "../../deploy/breakwater.js";
-import {
-  formatHealthFactor,
-  formatTokenAmount,
-  formatWad,
-  renderKeyValues,
-  renderTable,
-} from "../../scripts/lib/format.js";
+import { formatHealthFactor, formatWad, renderKeyValues, renderTable } from "../../scripts/lib/format.js";
 import { parseAmount, parseInteger } from "../lib/amount.js";
 import {
   addressOr,
@@ -21,12 +14,10 @@ import {
   type CommonArgs,
   type TaskContext,
 } from "../lib/context.js";
+import { readOpenAuction, renderAuctions, tokenText, type OpenAuction } from "../lib/auctions.js";
 import { TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
 import { balanceOf, decoderOf, ensureAllowance, readCall, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
-
-const tokenText = (value: bigint, token: TokenInfo | undefined) =>
-  token === undefined ? value.toString() : `${formatTokenAmount(value, token.decimals, 6)} ${token.symbol}`;
 
 /** The error name for a 4-byte selector returned by canKick, e.g. "CureWindowActive". */
 function reasonName(ctx: TaskContext, selector: string): string {
@@ -36,24 +27,10 @@ function reasonName(ctx: TaskContext, selector: string): string {
 
 async function openAuctions(ctx: TaskContext) {
   const count = await ctx.bw.auctionHouse.auctionCount();
-  const out = [];
+  const out: OpenAuction[] = [];
   for (let id = 1n; id <= count; id++) {
-    const st = await readCall(ctx, `auction ${id}`, () => ctx.bw.auctionHouse.auctionStatus(id));
-    if (!st.active) continue;
-    out.push({
-      auction: id,
-      vault: st.vault,
-      asset: symbolOf(ctx.record, st.asset),
-      assetAddress: st.asset,
-      lot: st.lot,
-      debt: st.debt,
-      penalty: st.penalty,
-      tab: st.tab,
-      price: st.price,
-      top: st.top,
-      startedAt: st.startedAt,
-      needsReset: st.needsReset,
-    });
+    const a = await readOpenAuction(ctx, id);
+    if (a !== undefined) out.push(a);
   }
   return out;
 }
@@ -114,28 +91,7 @@ export async function list(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
       );
     }
     parts.push(`${r.auctions.length} open auction(s)`);
-    if (r.auctions.length > 0) {
-      parts.push(
-        renderTable(
-          [
-            { header: "auction", align: "right" },
-            { header: "vault", align: "right" },
-            { header: "lot", align: "right" },
-            { header: "tab", align: "right" },
-            { header: "price", align: "right" },
-            { header: "reset?" },
-          ],
-          r.auctions.map((a) => [
-            a.auction.toString(),
-            a.vault.toString(),
-            tokenText(a.lot, tokenByAddress(ctx.record, a.assetAddress)),
-            tokenText(a.tab, base),
-            `${formatWad(a.price, 4)} ${base.symbol}`,
-            a.needsReset ? "needs reset" : "",
-          ]),
-        ),
-      );
-    }
+    if (r.auctions.length > 0) parts.push(renderAuctions(ctx, r.auctions));
     return parts.join("\n");
   });
 }

@@ -23,6 +23,7 @@ import {
   type CommonArgs,
   type TaskContext,
 } from "../lib/context.js";
+import { readOpenAuction, renderAuctions, type OpenAuction } from "../lib/auctions.js";
 import { TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
 import { balanceOf, ensureAllowance, readCall, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
@@ -321,21 +322,11 @@ export async function vaultReport(ctx: TaskContext, id: bigint) {
 /** The vault's open auctions (one per collateral at most): the seized lot no longer counts in the
  * vault's collateral, so it is shown here with what is left to cover. */
 async function vaultAuctions(ctx: TaskContext, id: bigint) {
-  const { auctionHouse } = ctx.bw;
-  const found = [];
+  const found: OpenAuction[] = [];
   for (const c of ctx.record.collaterals) {
-    const auctionId = await auctionHouse.activeAuctionOf(id, c.address);
-    if (auctionId === 0n) continue;
-    const st = await readCall(ctx, `auction ${auctionId} status`, () => auctionHouse.auctionStatus(auctionId));
-    found.push({
-      auction: auctionId,
-      asset: c.symbol,
-      assetAddress: c.address,
-      lot: st.lot,
-      tab: st.tab,
-      price: st.price,
-      needsReset: st.needsReset,
-    });
+    const auctionId = await ctx.bw.auctionHouse.activeAuctionOf(id, c.address);
+    const a = auctionId === 0n ? undefined : await readOpenAuction(ctx, auctionId);
+    if (a !== undefined) found.push(a);
   }
   return found;
 }
@@ -395,28 +386,7 @@ export function renderVault(ctx: TaskContext, r: VaultReport): string {
   const auctions =
     r.auctions.length === 0
       ? ""
-      : "\n\nUnder auction (seized, no longer in the collateral above)\n" +
-        renderTable(
-          [
-            { header: "auction", align: "right" },
-            { header: "asset" },
-            { header: "lot", align: "right" },
-            { header: "tab", align: "right" },
-            { header: "price / token", align: "right" },
-            { header: "state" },
-          ],
-          r.auctions.map((a) => {
-            const token = tokenByAddress(ctx.record, a.assetAddress);
-            return [
-              a.auction.toString(),
-              a.asset,
-              token === undefined ? a.lot.toString() : formatTokenAmount(a.lot, token.decimals, 6),
-              amountText(a.tab, base),
-              `${formatTokenAmount(a.price, 18, 4)} ${base.symbol}`,
-              a.needsReset ? "needs reset" : "running",
-            ];
-          }),
-        );
+      : "\n\nUnder auction (seized, no longer in the collateral above)\n" + renderAuctions(ctx, r.auctions);
   return `Vault ${r.vault}\n${head}\n\n${table}${auctions}`;
 }
 
