@@ -652,22 +652,6 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IAuctionHouse
-    function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory found) {
-        uint256 last = Math.min(to, engine.vaultCount());
-        if (from == 0) from = 1;
-        if (from > last) return found;
-        VaultId[] memory scratch = new VaultId[](last - from + 1);
-        uint256 n;
-        for (uint256 id = from; id <= last; ++id) {
-            try engine.healthFactor(VaultId.wrap(id)) returns (uint256 hf) {
-                if (hf < WAD) scratch[n++] = VaultId.wrap(id);
-            } catch {}
-        }
-        found = new VaultId[](n);
-        for (uint256 i; i < n; ++i) found[i] = scratch[i];
-    }
-
-    /// @inheritdoc IAuctionHouse
     function quoteTake(
         uint256 auctionId,
         uint256 maxCollateral,
@@ -678,7 +662,9 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 price = _currentPrice(auctionId, a.asset, a.startedAt, a.top);
         uint256 tab = RiskMath.toDebtUp(a.scaledDebt, pool.currentBorrowIndex()) + a.penalty;
         (collateral, owe) = _quote(auctionId, a.asset, a.lot, tab, maxCollateral, price);
-        profit = int256(_toBaseDown(collateral, marketPrice, _unit(a.asset))) - int256(owe);
+        // Prices are uint128 wherever the house stores them; a larger one would overflow the conversion.
+        if (marketPrice > type(uint128).max) revert MarketPriceOutOfRange(marketPrice, type(uint128).max);
+        profit = SafeCast.toInt256(_toBaseDown(collateral, marketPrice, _unit(a.asset))) - int256(owe);
     }
 
     /// @inheritdoc IAuctionHouse

@@ -132,6 +132,8 @@ interface IAuctionHouse {
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 bound);
     /// @notice Keeper incentive on a dust-sized auction would reach the penalty it is paid from.
     error IncentiveAbovePenalty(address asset, uint256 incentive, uint256 penalty);
+    /// @notice `quoteTake` was given a market price above the largest price the house handles [wad].
+    error MarketPriceOutOfRange(uint256 marketPrice, uint256 maxPrice);
 
     // ------------------------------------------------------------------ events
     event AuctionStarted(
@@ -210,8 +212,6 @@ interface IAuctionHouse {
     function incentiveLeft(uint256 auctionId) external view returns (uint256);
     /// @notice Can `asset` of `vault` be kicked now? When not, `reason` is the error selector a kick would hit.
     function canKick(VaultId vault, address asset) external view returns (bool ok, bytes4 reason);
-    /// @notice Vaults among ids [from, to] with HF < 1 (skipping vaults whose prices are unavailable).
-    function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory);
     /// @notice What buying up to `maxCollateral` now costs, and the profit of selling it at `marketPrice`
     /// [wad base per token]; negative when unprofitable.
     function quoteTake(

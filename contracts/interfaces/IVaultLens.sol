@@ -43,4 +43,8 @@ interface IVaultLens {
     /// (warns early); 0 when the vault has no debt, does not hold the asset, or no price of that asset
     /// alone can make it unhealthy.
     function liquidationPrice(VaultId id, address asset) external view returns (uint256);
+
+    /// @notice Vaults among ids [from, to] (clamped to the vault count; 0 reads as 1) with HF < 1, skipping
+    /// vaults whose prices are unavailable. Keepers page through large vault counts with `from` / `to`.
+    function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory);
 }

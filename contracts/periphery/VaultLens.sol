@@ -44,6 +44,23 @@ contract VaultLens is IVaultLens {
     }
 
     /// @inheritdoc IVaultLens
+    function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory found) {
+        uint256 last = engine.vaultCount();
+        if (to < last) last = to;
+        if (from == 0) from = 1;
+        if (from > last) return found;
+        VaultId[] memory scratch = new VaultId[](last - from + 1);
+        uint256 n;
+        for (uint256 id = from; id <= last; ++id) {
+            try engine.healthFactor(VaultId.wrap(id)) returns (uint256 hf) {
+                if (hf < WAD) scratch[n++] = VaultId.wrap(id);
+            } catch {}
+        }
+        found = new VaultId[](n);
+        for (uint256 i; i < n; ++i) found[i] = scratch[i];
+    }
+
+    /// @inheritdoc IVaultLens
     function liquidationPrice(VaultId id, address asset) external view returns (uint256) {
         IVaultEngine.HealthBreakdown memory health = engine.healthBreakdown(id);
         for (uint256 i; i < health.assets.length; ++i) {

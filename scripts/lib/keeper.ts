@@ -147,7 +147,7 @@ async function shortfallVaults(p: Pass): Promise<bigint[]> {
   const count = await p.engine.vaultCount();
   const pages: bigint[] = [];
   for (let from = 1n; from <= count; from += VAULT_PAGE) pages.push(from);
-  const found = await inBatches(pages, (from) => p.auctionHouse.liquidatableVaults(from, from + VAULT_PAGE - 1n));
+  const found = await inBatches(pages, (from) => p.o.bw.lens.liquidatableVaults(from, from + VAULT_PAGE - 1n));
   return found.flat();
 }
 

@@ -41,7 +41,7 @@ export async function list(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
   const ctx = await loadContext(hre, args);
   const { engine, auctionHouse } = ctx.bw;
   const count = await engine.vaultCount();
-  const ids = count === 0n ? [] : await auctionHouse.liquidatableVaults(1n, count);
+  const ids = count === 0n ? [] : await ctx.bw.lens.liquidatableVaults(1n, count);
   const cureWindow = (await auctionHouse.auctionParameters()).cureWindow;
   const vaults = [];
   for (const id of ids) {

@@ -257,6 +257,21 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
       expect(paid).to.be.greaterThanOrEqual(owe);
       expect(paid - owe).to.be.lessThan(USDC(1));
     });
+
+    it("quoteTake: a market price up to 2^128 - 1 is priced exactly, a larger one reverts (D3)", async function () {
+      const f = await networkHelpers.loadFixture(amountsFixture);
+      const { s, auctionId } = f;
+      const top = 2n ** 128n - 1n;
+      const [collateral, owe, profit] = await s.auctionHouse.quoteTake(auctionId, MAX, top);
+      expect(collateral).to.be.greaterThan(0n);
+      // value = collateral [1e18 per WETH] * price [wad USDC per WETH] -> USDC units (1e6), rounded down.
+      expect(profit).to.equal((collateral * top * 10n ** 6n) / 10n ** 36n - owe);
+      for (const price of [top + 1n, MAX]) {
+        await expect(s.auctionHouse.quoteTake(auctionId, MAX, price))
+          .to.be.revertedWithCustomError(s.auctionHouse, "MarketPriceOutOfRange")
+          .withArgs(price, top);
+      }
+    });
   });
 
   describe("insurance fund", function () {
@@ -319,8 +334,8 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
       const f = await networkHelpers.loadFixture(amountsFixture);
       const { s, scanner, kicked } = f;
       // The kicked vault keeps a little WETH and the rest of its debt: still below HF 1.
-      expect(await s.auctionHouse.liquidatableVaults(0n, MAX)).to.deep.equal([kicked]);
-      expect(await s.auctionHouse.liquidatableVaults(MAX, MAX)).to.deep.equal([]);
+      expect(await s.lens.liquidatableVaults(0n, MAX)).to.deep.equal([kicked]);
+      expect(await s.lens.liquidatableVaults(MAX, MAX)).to.deep.equal([]);
       expect((await scanner.healthFactors(0n, MAX)).length).to.equal(Number(await s.engine.vaultCount()));
       expect(await scanner.scan(MAX, MAX, MAX)).to.deep.equal([]);
       expect(await scanner.scanIds([0n, MAX], MAX)).to.deep.equal([]);
@@ -335,14 +350,11 @@ describe("Adversarial: zero and max amounts, exact outcomes", function () {
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * (function, argument, value) combinations known to panic: contract defects D1-D5 of the
- * adversarial-inputs report on issue 7 (awaiting contract fixes). Remove an entry once its contract
- * is fixed; the sweep then guards it.
+ * (function, argument, value) combinations known to panic, each a confirmed contract defect awaiting
+ * its fix. None at present: D1-D5 of the adversarial-inputs report on issue 7 are fixed. The sweep
+ * fails on any other panic, and on an entry here that no longer panics.
  */
-const KNOWN_PANICS: string[] = [
-  // D3: quoteTake with a keeper-supplied market price near max overflows `price * BASE_UNIT`.
-  "auctionHouse.quoteTake(marketPrice=max)",
-];
+const KNOWN_PANICS: string[] = [];
 
 /** The KNOWN_PANICS entry covering `key` (`contract.fn(param=value)`), if any; `fn(*)` covers every argument. */
 function knownPanic(key: string): string | undefined {

@@ -378,7 +378,7 @@ describe("Adversarial: oracle faults at every call site", function () {
         const { s, ids, scanner } = f;
         // Every vault with debt holds WETH or needs the base price; only the bad-debt vault (no
         // collateral) is still priced when WETH alone fails, at HF 0.
-        expect(await s.auctionHouse.liquidatableVaults(1n, 100n)).to.deep.equal(fault.global ? [] : [ids.badDebtVault]);
+        expect(await s.lens.liquidatableVaults(1n, 100n)).to.deep.equal(fault.global ? [] : [ids.badDebtVault]);
         const hfs = await scanner.healthFactors(1n, 100n);
         const unpriced = await scanner.UNPRICED();
         expect(hfs[Number(ids.free) - 1]).to.equal(ethers.MaxUint256);

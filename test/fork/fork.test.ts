@@ -189,7 +189,7 @@ async function openAuctions(f: Fork): Promise<number> {
 async function shortfallVaults(f: Fork): Promise<bigint[]> {
   const count = await f.bw.engine.vaultCount();
   if (count === 0n) return [];
-  return [...(await f.bw.auctionHouse.liquidatableVaults(1n, count))];
+  return [...(await f.bw.lens.liquidatableVaults(1n, count))];
 }
 
 // -------------------------------------------------------------------------------------------------

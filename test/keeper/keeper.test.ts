@@ -107,7 +107,7 @@ async function openAuctionIds(s: LocalSystem): Promise<bigint[]> {
 
 /** Nothing left for a keeper: no open auction and no vault in shortfall. */
 async function idle(s: LocalSystem): Promise<boolean> {
-  const shortfall = await s.auctionHouse.liquidatableVaults(1n, await s.engine.vaultCount());
+  const shortfall = await s.lens.liquidatableVaults(1n, await s.engine.vaultCount());
   return shortfall.length === 0 && (await openAuctionIds(s)).length === 0;
 }
 

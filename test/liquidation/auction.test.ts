@@ -1160,20 +1160,20 @@ describe("Liquidation: auctions", function () {
       await s.engine.connect(s.carol).deposit(v5, link, LINK(1_000));
       await s.engine.connect(s.carol).borrow(v5, USDC(9_000), s.carol.address);
 
-      expect(await s.auctionHouse.liquidatableVaults(1n, 5n)).to.deep.equal([]);
+      expect(await s.lens.liquidatableVaults(1n, 5n)).to.deep.equal([]);
       await setPrice(s, "WETH", "2600");
       await setPrice(s, "LINK", "11");
-      expect(await s.auctionHouse.liquidatableVaults(1n, 5n)).to.deep.equal([v1, v5]);
-      expect(await s.auctionHouse.liquidatableVaults(0n, 100n)).to.deep.equal([v1, v5]); // clamped to [1, count]
-      expect(await s.auctionHouse.liquidatableVaults(2n, 4n)).to.deep.equal([]);
-      expect(await s.auctionHouse.liquidatableVaults(5n, 5n)).to.deep.equal([v5]);
-      expect(await s.auctionHouse.liquidatableVaults(6n, 10n)).to.deep.equal([]);
+      expect(await s.lens.liquidatableVaults(1n, 5n)).to.deep.equal([v1, v5]);
+      expect(await s.lens.liquidatableVaults(0n, 100n)).to.deep.equal([v1, v5]); // clamped to [1, count]
+      expect(await s.lens.liquidatableVaults(2n, 4n)).to.deep.equal([]);
+      expect(await s.lens.liquidatableVaults(5n, 5n)).to.deep.equal([v5]);
+      expect(await s.lens.liquidatableVaults(6n, 10n)).to.deep.equal([]);
       for (const id of [v1, v2, v4, v5]) {
         expect((await s.engine.healthFactor(id)) < WAD).to.equal(id === v1 || id === v5);
       }
       // A vault whose price cannot be read is skipped, not reverted on.
       await setPrice(s, "LINK", "0");
-      expect(await s.auctionHouse.liquidatableVaults(1n, 5n)).to.deep.equal([v1]);
+      expect(await s.lens.liquidatableVaults(1n, 5n)).to.deep.equal([v1]);
     });
 
     it("canKick returns the selector of each failure, and true when a kick would pass", async function () {

@@ -115,7 +115,7 @@ describe("Liquidation: bad debt", function () {
     expect(await s.engine.scaledDebtOf(id)).to.equal(scaledInVault + scaledReturned);
     expect(await s.engine.debtOf(id)).to.be.greaterThan(USDC(8_900));
     expect(await s.engine.healthFactor(id)).to.equal(0n);
-    expect(await s.auctionHouse.liquidatableVaults(1n, 2n)).to.deep.equal([id]); // bob's vault is healthy
+    expect(await s.lens.liquidatableVaults(1n, 2n)).to.deep.equal([id]); // bob's vault is healthy
     // Nothing left to auction.
     await expect(s.auctionHouse.kick(id, weth, s.keeper.address))
       .to.be.revertedWithCustomError(s.auctionHouse, "AssetNotInVault")
