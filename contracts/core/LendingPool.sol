@@ -214,6 +214,21 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         emit InsuranceFundSet(fund);
     }
 
+    /// @inheritdoc ILendingPool
+    /// @dev Admin only (behind the timelock): between a payer's transfer to the pool and the engine's
+    /// `repay` the balance is briefly above `cash` within one transaction; nobody else can skim then.
+    function skim(address token, address to) external restricted nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert ZeroAddress();
+        amount = IERC20(token).balanceOf(address(this));
+        if (token == asset()) {
+            uint256 booked = _ledger.cash;
+            amount = amount > booked ? amount - booked : 0;
+        }
+        if (amount == 0) revert NothingToSkim(token);
+        IERC20(token).safeTransfer(to, amount);
+        emit Skimmed(token, to, amount);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // ERC-4626 entry points: accrue first, then the standard flow. Each is OpenZeppelin's (same checks,
     // errors, order and events) with the max/preview views evaluated on the totals the accrual already

@@ -26,12 +26,16 @@ interface ILendingPool is IERC4626 {
     /// not fit in 256 bits: only for absurd amounts, which deposit/mint/withdraw/redeem reject earlier
     /// with their ERC-4626 max errors.
     error ConversionOverflow(uint256 amount);
+    /// @notice `skim` found nothing of `token` beyond the pool's books.
+    error NothingToSkim(address token);
 
     event EngineSet(address indexed engine);
     event RateModelSet(address indexed rateModel);
     event ReserveFactorSet(uint256 reserveFactor);
     event InsuranceFundSet(address indexed insuranceFund);
     event CircuitBreakerSet(address indexed circuitBreaker);
+    /// @notice `amount` of `token` held beyond the pool's books was sent to `to`.
+    event Skimmed(address indexed token, address indexed to, uint256 amount);
     /// @param interest Interest accrued since the last accrual [base units].
     /// @param reserveShares Shares accrued to the insurance fund for the reserve factor (in its balance at
     /// once; minted, with their Transfer event, when the fund's balance next moves out).
@@ -91,6 +95,11 @@ interface ILendingPool is IERC4626 {
     function setReserveFactor(uint256 reserveFactor_) external;
     /// @notice Governance: sets the insurance fund receiving reserve shares.
     function setInsuranceFund(address fund) external;
+    /// @notice Admin: recovers tokens sent to the pool by mistake or donated, which would otherwise be stuck:
+    /// of the base asset, the balance above the internally tracked `cash` (lenders' cash is never touched);
+    /// of any other token (pool shares included), the whole balance. Reverts `NothingToSkim` when there is none.
+    /// @return amount What was sent to `to` [token units].
+    function skim(address token, address to) external returns (uint256 amount);
     /// @notice Admin: wires the circuit breaker, once; guardians can then pause lender deposits and
     /// withdrawals (the insurance fund's own redemptions are never paused).
     function setCircuitBreaker(ICircuitBreaker breaker) external;

@@ -382,6 +382,47 @@ describe("LendingPool", function () {
       expect(await pool.maxWithdraw(alice.address)).to.equal(1000n * unit);
     });
 
+    it("skim: the admin recovers the base asset above cash, other tokens and pool shares, never lenders' cash", async function () {
+      const f = await networkHelpers.loadFixture(deployPool6);
+      const { pool, token, admin, alice, carol, stranger, unit } = f;
+      await lendAndBorrow(f, 1000n * unit, 400n * unit);
+      await expect(pool.connect(admin).skim(token, carol.address))
+        .to.be.revertedWithCustomError(pool, "NothingToSkim")
+        .withArgs(await token.getAddress());
+
+      await token.connect(carol).transfer(pool, 5n * unit + 3n);
+      const before = { cash: await pool.cash(), shares: await pool.balanceOf(alice.address) };
+      await expect(pool.connect(stranger).skim(token, stranger.address))
+        .to.be.revertedWithCustomError(pool, "AccessManagedUnauthorized")
+        .withArgs(stranger.address);
+      await expect(pool.connect(admin).skim(token, ZERO)).to.be.revertedWithCustomError(pool, "ZeroAddress");
+      await expect(pool.connect(admin).skim(token, carol.address))
+        .to.emit(pool, "Skimmed")
+        .withArgs(await token.getAddress(), carol.address, 5n * unit + 3n);
+      expect(await token.balanceOf(pool)).to.equal(before.cash);
+      expect(await pool.cash()).to.equal(before.cash);
+      expect(await pool.totalAssets()).to.equal(before.cash + (await pool.totalDebt()));
+      expect(await pool.balanceOf(alice.address)).to.equal(before.shares);
+      await expect(pool.connect(admin).skim(token, carol.address)).to.be.revertedWithCustomError(pool, "NothingToSkim");
+
+      // Another token, and pool shares sent to the pool itself: the whole balance.
+      const other = await ethers.deployContract("MockERC20", ["Other", "OTH", 18n]);
+      await other.mint(pool, 7n);
+      await expect(pool.connect(admin).skim(other, carol.address)).to.changeTokenBalances(
+        ethers,
+        other,
+        [pool, carol],
+        [-7n, 7n],
+      );
+      const shares = await pool.balanceOf(alice.address);
+      await pool.connect(alice).transfer(pool, shares / 2n);
+      await expect(pool.connect(admin).skim(pool, alice.address))
+        .to.emit(pool, "Skimmed")
+        .withArgs(await pool.getAddress(), alice.address, shares / 2n);
+      expect(await pool.balanceOf(alice.address)).to.equal(shares);
+      expect(await pool.balanceOf(pool)).to.equal(0n);
+    });
+
     it("a donation while debt is outstanding leaves totalAssets = cash + debt", async function () {
       const f = await networkHelpers.loadFixture(deployPool6);
       const { pool, token, carol, unit } = f;
