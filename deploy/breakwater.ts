@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { parseUnits } from "ethers";
+import { parseUnits, type ContractRunner, type Signer } from "ethers";
 import type { AccountRef, AssetParams, CurveParams, DeployParameters } from "./parameters.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -433,9 +433,14 @@ export function readDeployment(networkName: string, file = deploymentPath(networ
   return JSON.parse(text) as DeploymentRecord;
 }
 
-/** Typed contract instances for a recorded deployment. */
-export async function connectBreakwater(ethers: HardhatEthers, record: DeploymentRecord, signer?: HardhatEthersSigner) {
-  const s = signer ?? (await ethers.getSigners())[0];
+/**
+ * Typed contract instances for a recorded deployment, connected to `runner`: a signer (default: the
+ * first configured account), or a provider for read-only use (no account needed).
+ */
+export async function connectBreakwater(ethers: HardhatEthers, record: DeploymentRecord, runner?: ContractRunner) {
+  // hardhat-ethers types getContractAt's runner as a Signer, but hands it to ethers' Contract, which
+  // takes any ContractRunner (a provider makes read-only contracts).
+  const s = (runner ?? (await ethers.getSigners())[0]) as Signer | undefined;
   return {
     record,
     accessManager: await ethers.getContractAt("AccessManager", record.contracts.accessManager, s),

@@ -193,7 +193,7 @@ const RAY = 10n ** 27n;
 const ceilDivRay = (x: bigint) => (x + RAY - 1n) / RAY;
 
 export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
+  const ctx = await loadContext(hre, args, { readOnly: true });
   const { engine, auctionHouse, circuitBreaker, rateModel, pool, oracle, accessManager } = ctx.bw;
   const collaterals = [];
   for (const c of ctx.record.collaterals) {
@@ -208,10 +208,14 @@ export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
     });
   }
   const rate = asObject(await rateModel.parameters());
+  // The acting account's roles; none to show on a network without accounts.
+  const address = await ctx.account();
   const roles = [];
-  for (const [name, id] of Object.entries(ROLES)) {
-    const [member, delay] = await accessManager.hasRole(id, ctx.signer.address);
-    roles.push({ role: name, member, executionDelay: delay });
+  if (address !== undefined) {
+    for (const [name, id] of Object.entries(ROLES)) {
+      const [member, delay] = await accessManager.hasRole(id, address);
+      roles.push({ role: name, member, executionDelay: delay });
+    }
   }
   const result = {
     engine: { minDebt: await engine.minDebt(), maxCollateralsPerVault: await engine.maxCollateralsPerVault() },
@@ -229,7 +233,7 @@ export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
     auctionParameters: asObject(await auctionHouse.auctionParameters()),
     breakerGlobal: asObject(await circuitBreaker.globalConfig()),
     collaterals,
-    account: { address: ctx.signer.address, roles },
+    account: address === undefined ? null : { address, roles },
   };
   const base = ctx.record.baseAsset;
   const b = (v: unknown) => `${formatTokenAmount(BigInt(v as bigint), base.decimals, 2)} ${base.symbol}`;
@@ -286,12 +290,16 @@ export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
         ]),
       );
     }
-    lines.push(
-      `\nRoles of ${r.account.address}`,
-      renderKeyValues(
-        r.account.roles.map((x) => [x.role, x.member ? `member, execution delay ${x.executionDelay} s` : "—"]),
-      ),
-    );
+    if (r.account === null) {
+      lines.push("\nRoles: no account configured for this network");
+    } else {
+      lines.push(
+        `\nRoles of ${r.account.address}`,
+        renderKeyValues(
+          r.account.roles.map((x) => [x.role, x.member ? `member, execution delay ${x.executionDelay} s` : "—"]),
+        ),
+      );
+    }
     return lines.join("\n");
   });
 }

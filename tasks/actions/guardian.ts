@@ -122,7 +122,7 @@ export async function clearTrip(args: AssetArgs, hre: HardhatRuntimeEnvironment)
 }
 
 export async function show(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
+  const ctx = await loadContext(hre, args, { readOnly: true });
   const cb = ctx.bw.circuitBreaker;
   const now = await ctx.now();
   const g = await cb.globalView();

@@ -12,7 +12,7 @@ import {
   symbolOf,
   tokenByAddress,
   type CommonArgs,
-  type TaskContext,
+  type ReadTaskContext,
 } from "../lib/context.js";
 import { readOpenAuction, renderAuctions, tokenText, type OpenAuction } from "../lib/auctions.js";
 import { TaskError } from "../lib/errors.js";
@@ -20,12 +20,12 @@ import { emit } from "../lib/output.js";
 import { balanceOf, decoderOf, ensureAllowance, readCall, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
 
 /** The error name for a 4-byte selector returned by canKick, e.g. "CureWindowActive". */
-function reasonName(ctx: TaskContext, selector: string): string {
+function reasonName(ctx: ReadTaskContext, selector: string): string {
   if (/^0x0+$/.test(selector)) return "";
   return decoderOf(ctx).errorName(selector) ?? selector;
 }
 
-async function openAuctions(ctx: TaskContext) {
+async function openAuctions(ctx: ReadTaskContext) {
   const count = await ctx.bw.auctionHouse.auctionCount();
   const out: OpenAuction[] = [];
   for (let id = 1n; id <= count; id++) {
@@ -38,7 +38,7 @@ async function openAuctions(ctx: TaskContext) {
 // ------------------------------------------------------------------ list
 
 export async function list(args: CommonArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
+  const ctx = await loadContext(hre, args, { readOnly: true });
   const { engine, auctionHouse } = ctx.bw;
   const count = await engine.vaultCount();
   const ids = count === 0n ? [] : await ctx.bw.lens.liquidatableVaults(1n, count);

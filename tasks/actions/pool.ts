@@ -8,7 +8,7 @@ import {
   renderKeyValues,
 } from "../../scripts/lib/format.js";
 import { parseAmount } from "../lib/amount.js";
-import { addressOr, loadContext, type CommonArgs, type TaskContext } from "../lib/context.js";
+import { addressOr, loadContext, type CommonArgs, type ReadTaskContext } from "../lib/context.js";
 import { TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
 import { balanceOf, ensureAllowance, renderTxs, sendTx, type TxSummary } from "../lib/tx.js";
@@ -18,18 +18,18 @@ interface AmountArgs extends CommonArgs {
   to: string;
 }
 
-function baseText(ctx: TaskContext, value: bigint): string {
+function baseText(ctx: ReadTaskContext, value: bigint): string {
   const b = ctx.record.baseAsset;
   return `${formatTokenAmount(value, b.decimals, 6)} ${b.symbol}`;
 }
 
 /** Pool shares in whole units: the pool's own decimals (base decimals + its virtual-share offset). */
-async function sharesText(ctx: TaskContext, shares: bigint): Promise<string> {
+async function sharesText(ctx: ReadTaskContext, shares: bigint): Promise<string> {
   const decimals = Number(await ctx.bw.pool.decimals());
   return `${formatTokenAmount(shares, decimals, 6)} ${await ctx.bw.pool.symbol()}`;
 }
 
-async function position(ctx: TaskContext, account: string) {
+async function position(ctx: ReadTaskContext, account: string) {
   const shares = await ctx.bw.pool.balanceOf(account);
   return {
     account,
@@ -119,14 +119,15 @@ interface ShowArgs extends CommonArgs {
 }
 
 export async function show(args: ShowArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
+  const ctx = await loadContext(hre, args, { readOnly: true });
   const { pool, insuranceFund } = ctx.bw;
   const base = ctx.record.baseAsset;
   const shareDecimals = Number(await pool.decimals());
   const oneShare = 10n ** BigInt(shareDecimals);
   const borrowRate = await pool.borrowRatePerSecond();
   const supplyRate = await pool.supplyRatePerSecond();
-  const account = addressOr(args.account, ctx.signer.address, "--account");
+  // The position of --account, else of the acting account; none on a network without accounts.
+  const account = args.account !== "" ? addressOr(args.account, "", "--account") : await ctx.account();
   const result = {
     pool: ctx.record.contracts.pool,
     asset: base.symbol,
@@ -144,7 +145,7 @@ export async function show(args: ShowArgs, hre: HardhatRuntimeEnvironment) {
     sharePrice: await pool.convertToAssets(oneShare),
     borrowIndex: await pool.currentBorrowIndex(),
     insuranceFundAssets: await insuranceFund.availableAssets(),
-    position: await position(ctx, account),
+    position: account === undefined ? null : await position(ctx, account),
   };
   return emit(args.json, result, (r) =>
     [
@@ -159,10 +160,12 @@ export async function show(args: ShowArgs, hre: HardhatRuntimeEnvironment) {
         ["reserve factor", formatPercent(r.reserveFactor)],
         ["share price", `${formatUnitsFixed(r.sharePrice, base.decimals, { places: 6 })} ${base.symbol}`],
         ["insurance fund", baseText(ctx, r.insuranceFundAssets)],
-        [
-          `position of ${r.position.account}`,
-          `${baseText(ctx, r.position.assets)} (withdrawable ${baseText(ctx, r.position.maxWithdraw)})`,
-        ],
+        r.position === null
+          ? ["position", "no account configured for this network: pass --account <address>"]
+          : [
+              `position of ${r.position.account}`,
+              `${baseText(ctx, r.position.assets)} (withdrawable ${baseText(ctx, r.position.maxWithdraw)})`,
+            ],
       ]),
     ].join("\n"),
   );

@@ -5,9 +5,9 @@
 //
 // Every option is validated, and checked against the deployment file, before the first chain call.
 import { readFileSync } from "node:fs";
-import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, ZeroAddress, type Provider } from "ethers";
+import { JsonRpcProvider, ZeroAddress, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { readDeployment, type Breakwater, type DeploymentRecord, type TokenInfo } from "../../deploy/breakwater.js";
+import type { Breakwater, DeploymentRecord, TokenInfo } from "../../deploy/breakwater.js";
 import {
   formatHealthFactor,
   formatInteger,
@@ -35,7 +35,7 @@ import {
   type BookVault,
   type HaircutCurve,
 } from "../../scripts/lib/risk.js";
-import { resolveDeploymentFile } from "../lib/context.js";
+import { connectContext, loadRecord, type LoadedRecord, type RpcEndpoint } from "../lib/context.js";
 import { explain, TaskError } from "../lib/errors.js";
 import { emit } from "../lib/output.js";
 
@@ -258,18 +258,16 @@ export function shockModel(o: ParsedOptions, record: DeploymentRecord): ShockMod
 // ------------------------------------------------------------------ read-only connection
 
 /**
- * What the report reads through. Unlike the other tasks' context (tasks/lib/context.ts) it has no
- * signer: the report only reads, so it runs where no account key is configured (e.g. Sepolia with
- * only SEPOLIA_RPC_URL). On an HTTP network it talks to the RPC URL through a plain ethers
- * JsonRpcProvider, because Hardhat's provider resolves the configured account keys on its first
- * request; in-process it uses the connection's provider. Every eth_call carries `from: 0x0`, so no
- * sender account is looked up either.
+ * What the report reads through: the read-only task context (tasks/lib/context.ts: no signer, so it
+ * runs where no account key is configured, e.g. Sepolia with only SEPOLIA_RPC_URL; on an HTTP network
+ * a plain JsonRpcProvider to the RPC URL) with the two contracts it reads and the error decoder.
+ * Every eth_call carries `from: 0x0`, so no sender account is looked up either.
  */
 export interface ReadContext {
   hre: HardhatRuntimeEnvironment;
   provider: Provider;
   /** How vault reads are sent: JSON-RPC batches to this URL (HTTP networks), else single calls. */
-  rpc?: { url: string; headers: Record<string, string> };
+  rpc?: RpcEndpoint;
   networkName: string;
   deploymentFile: string;
   record: DeploymentRecord;
@@ -278,90 +276,26 @@ export interface ReadContext {
   decoder: ErrorDecoder;
 }
 
-/** The deployment record for `--deployment` (or $BREAKWATER_DEPLOYMENT, or the network's file): no chain call. */
-export async function loadRecord(hre: HardhatRuntimeEnvironment, deployment: string) {
-  const connection = await hre.network.getOrCreate();
-  const deploymentFile = resolveDeploymentFile(deployment, connection.networkName);
-  try {
-    return { connection, deploymentFile, record: readDeployment(connection.networkName, deploymentFile) };
-  } catch (e) {
-    throw new TaskError((e as Error).message);
-  }
-}
+// Reads the deployment record before any chain call (tasks/lib/context.ts); exported here for the tests.
+export { loadRecord };
 
-/** Checks the record against the chain (as loadContext does) and connects read-only contracts. */
+/** Checks the record against the chain and connects read-only contracts (connectContext, readOnly). */
 export async function connectReadOnly(
   hre: HardhatRuntimeEnvironment,
-  loaded: Awaited<ReturnType<typeof loadRecord>>,
-  rpcOverride?: ReadContext["rpc"],
+  loaded: LoadedRecord,
+  rpcOverride?: RpcEndpoint,
 ): Promise<ReadContext> {
-  const { connection, deploymentFile, record } = loaded;
-  const config = connection.networkConfig;
-  let provider: Provider = connection.ethers.provider;
-  let rpc: ReadContext["rpc"];
-  if (rpcOverride !== undefined || config.type === "http") {
-    rpc = rpcOverride ?? {
-      url: await (config as { url: { getUrl(): Promise<string> } }).url.getUrl(),
-      headers: (config as { httpHeaders?: Record<string, string> }).httpHeaders ?? {},
-    };
-    const request = new FetchRequest(rpc.url);
-    for (const [k, v] of Object.entries(rpc.headers)) request.setHeader(k, v);
-    // The chain id first, with a clear error (an unreachable URL would otherwise make ethers retry forever).
-    let answer: { result?: string; error?: { message: string } };
-    try {
-      const response = await fetch(rpc.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...rpc.headers },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      answer = (await response.json()) as typeof answer;
-    } catch (e) {
-      throw new TaskError(`cannot reach the RPC of network ${connection.networkName}: ${(e as Error).message}`);
-    }
-    if (typeof answer.result !== "string") {
-      throw new TaskError(
-        `the RPC of network ${connection.networkName} answered eth_chainId with ${answer.error?.message}`,
-      );
-    }
-    const network = Network.from(BigInt(answer.result));
-    provider = new JsonRpcProvider(request, network, { staticNetwork: network, batchMaxCount: 1 });
-  }
-  const chainId = (await provider.getNetwork()).chainId.toString();
-  if (record.chainId !== chainId) {
-    throw new TaskError(`deployment ${deploymentFile} is for chain ${record.chainId}, connected to chain ${chainId}`);
-  }
-  if ((await provider.getCode(record.contracts.engine)) === "0x") {
-    throw new TaskError(
-      `no contract at the recorded engine address ${record.contracts.engine} on ${connection.networkName}: ` +
-        `the deployment ${deploymentFile} is not on this chain (restarted node?); deploy again`,
-    );
-  }
-  const abi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi;
-  const iface = async (name: string) => ({ interface: new Interface(await abi(name)) });
-  const engine = new Contract(record.contracts.engine, await abi("VaultEngine"), provider);
-  const oracle = new Contract(record.contracts.oracle, await abi("BreakwaterOracle"), provider);
-  const decoder = breakwaterDecoder({
-    accessManager: await iface("AccessManager"),
-    oracle,
-    rateModel: await iface("KinkedRateModel"),
-    pool: await iface("LendingPool"),
-    insuranceFund: await iface("InsuranceFund"),
-    engine,
-    lens: await iface("VaultLens"),
-    auctionHouse: await iface("AuctionHouse"),
-    circuitBreaker: await iface("CircuitBreaker"),
-    baseToken: await iface("MockERC20"),
-  });
+  const ctx = await connectContext(hre, loaded, {}, { readOnly: true, rpc: rpcOverride });
   return {
     hre,
-    provider,
-    rpc,
-    networkName: connection.networkName,
-    deploymentFile,
-    record,
-    engine: engine as unknown as Breakwater["engine"],
-    oracle: oracle as unknown as Breakwater["oracle"],
-    decoder,
+    provider: ctx.provider,
+    rpc: ctx.rpc,
+    networkName: ctx.networkName,
+    deploymentFile: ctx.deploymentFile,
+    record: ctx.record,
+    engine: ctx.bw.engine,
+    oracle: ctx.bw.oracle,
+    decoder: breakwaterDecoder(ctx.bw),
   };
 }
 

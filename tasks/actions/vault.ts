@@ -20,7 +20,9 @@ import {
   symbolOf,
   tokenByAddress,
   loadContext,
+  requireAccount,
   type CommonArgs,
+  type ReadTaskContext,
   type TaskContext,
 } from "../lib/context.js";
 import { readOpenAuction, renderAuctions, type OpenAuction } from "../lib/auctions.js";
@@ -277,7 +279,7 @@ interface ShowArgs extends CommonArgs {
 }
 
 /** Everything about one vault, as JSON-ready data. */
-export async function vaultReport(ctx: TaskContext, id: bigint) {
+export async function vaultReport(ctx: ReadTaskContext, id: bigint) {
   const { engine, lens, auctionHouse } = ctx.bw;
   const s = await readCall(ctx, `vault ${id} summary`, () => lens.vaultSummary(id));
   const flaggedAt = await engine.marginCallOf(id);
@@ -321,7 +323,7 @@ export async function vaultReport(ctx: TaskContext, id: bigint) {
 
 /** The vault's open auctions (one per collateral at most): the seized lot no longer counts in the
  * vault's collateral, so it is shown here with what is left to cover. */
-async function vaultAuctions(ctx: TaskContext, id: bigint) {
+async function vaultAuctions(ctx: ReadTaskContext, id: bigint) {
   const found: OpenAuction[] = [];
   for (const c of ctx.record.collaterals) {
     const auctionId = await ctx.bw.auctionHouse.activeAuctionOf(id, c.address);
@@ -333,7 +335,7 @@ async function vaultAuctions(ctx: TaskContext, id: bigint) {
 
 type VaultReport = Awaited<ReturnType<typeof vaultReport>>;
 
-export function renderVault(ctx: TaskContext, r: VaultReport): string {
+export function renderVault(ctx: ReadTaskContext, r: VaultReport): string {
   const base = ctx.record.baseAsset;
   const mc = r.marginCall;
   const marginCall = !mc.flagged
@@ -391,7 +393,7 @@ export function renderVault(ctx: TaskContext, r: VaultReport): string {
 }
 
 export async function show(args: ShowArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
+  const ctx = await loadContext(hre, args, { readOnly: true });
   const id = await resolveVault(ctx, args.vault);
   const report = await vaultReport(ctx, id);
   return emit(args.json, report, (r) => renderVault(ctx, r));
@@ -405,8 +407,12 @@ interface ListArgs extends CommonArgs {
 }
 
 export async function list(args: ListArgs, hre: HardhatRuntimeEnvironment) {
-  const ctx = await loadContext(hre, args);
-  const owner = args.all ? undefined : addressOr(args.owner, ctx.signer.address, "--owner");
+  const ctx = await loadContext(hre, args, { readOnly: true });
+  const owner = args.all
+    ? undefined
+    : args.owner !== ""
+      ? addressOr(args.owner, "", "--owner")
+      : await requireAccount(ctx, "pass --owner <address> or --all");
   const count = await ctx.bw.engine.vaultCount();
   const vaults = [];
   for (let id = 1n; id <= count; id++) {

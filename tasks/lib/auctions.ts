@@ -2,7 +2,7 @@
 // `auctionStatus`, and the table both print.
 import type { TokenInfo } from "../../deploy/breakwater.js";
 import { formatTokenAmount, formatWad, renderTable } from "../../scripts/lib/format.js";
-import { symbolOf, tokenByAddress, type TaskContext } from "./context.js";
+import { symbolOf, tokenByAddress, type ReadTaskContext } from "./context.js";
 import { readCall } from "./tx.js";
 
 /** `value` in `token`'s units with its symbol; the raw integer for a token the deployment does not list. */
@@ -10,7 +10,7 @@ export const tokenText = (value: bigint, token: TokenInfo | undefined) =>
   token === undefined ? value.toString() : `${formatTokenAmount(value, token.decimals, 6)} ${token.symbol}`;
 
 /** Auction `id` as the tasks report it, or undefined once it is closed. */
-export async function readOpenAuction(ctx: TaskContext, id: bigint) {
+export async function readOpenAuction(ctx: ReadTaskContext, id: bigint) {
   const st = await readCall(ctx, `auction ${id}`, () => ctx.bw.auctionHouse.auctionStatus(id));
   if (!st.active) return undefined;
   return {
@@ -32,7 +32,7 @@ export async function readOpenAuction(ctx: TaskContext, id: bigint) {
 export type OpenAuction = NonNullable<Awaited<ReturnType<typeof readOpenAuction>>>;
 
 /** One row per auction: id, vault, lot, tab, current price and whether it needs a reset. */
-export function renderAuctions(ctx: TaskContext, auctions: OpenAuction[]): string {
+export function renderAuctions(ctx: ReadTaskContext, auctions: OpenAuction[]): string {
   const base = ctx.record.baseAsset;
   return renderTable(
     [

@@ -5,10 +5,17 @@
 // (the `--network` global option, or the default network). A mocha test that itself calls
 // `network.getOrCreate()` (not `network.create()`, which always makes a new, empty chain) gets that
 // same cached connection, so a task run in-process with `hre.tasks.getTask([...]).run({...})` acts on
-// the test's chain (checked in test/tasks/connection.test.ts).
+// the test's chain (checked in test/tasks/vault.test.ts, "tasks: connection").
+//
+// Read-only tasks (`loadContext(hre, args, { readOnly: true })`) get contracts connected to a provider
+// and no signer, so they run where no account is configured (e.g. Sepolia with only SEPOLIA_RPC_URL):
+// on an HTTP network they talk to the RPC URL through a plain ethers JsonRpcProvider, because Hardhat's
+// provider resolves the configured account keys on its first request (an unset SEPOLIA_PRIVATE_KEY
+// would fail every call). Tasks that send transactions resolve `--from` to a signer up front.
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { getAddress, isAddress } from "ethers";
+import { FetchRequest, getAddress, isAddress, JsonRpcProvider, Network, type Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
 import {
   connectBreakwater,
   deploymentPath,
@@ -22,6 +29,9 @@ import { TaskError } from "./errors.js";
 /** Environment variable that overrides the deployment file (the `--deployment` option wins). */
 export const DEPLOYMENT_ENV = "BREAKWATER_DEPLOYMENT";
 
+/** The error of a network without accounts (also when a read-only task needs one). */
+export const NO_ACCOUNTS = "no accounts configured for this network";
+
 /** Options every task that reads a deployment takes. */
 export interface CommonArgs {
   deployment: string;
@@ -29,16 +39,45 @@ export interface CommonArgs {
   json: boolean;
 }
 
-export interface TaskContext {
+/** A JSON-RPC endpoint: the URL and headers of an HTTP network. */
+export interface RpcEndpoint {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What every task reads through: the deployment and its contracts, checked against the chain. */
+export interface ReadTaskContext {
   hre: HardhatRuntimeEnvironment;
-  ethers: HardhatEthers;
   networkName: string;
   deploymentFile: string;
   record: DeploymentRecord;
+  /** Connected to the signer (tasks that send), or to `provider` (read-only tasks). */
   bw: Breakwater;
-  signer: HardhatEthersSigner;
+  /** The provider the deployment was checked through and reads go through. */
+  provider: Provider;
+  /** Read-only tasks on an HTTP network: the endpoint `provider` talks to. */
+  rpc?: RpcEndpoint;
+  /**
+   * The acting account's address: `--from`, else the first configured account. A read-only task
+   * looks it up only when it asks, and gets `undefined` when the network has no account (or its key
+   * is not set); a `--from` that names no account fails as it does for a task that sends.
+   */
+  account(): Promise<string | undefined>;
   /** Current block timestamp [s]. */
   now(): Promise<bigint>;
+}
+
+/** The context of a task that sends transactions: `--from` resolved to a signer. */
+export interface TaskContext extends ReadTaskContext {
+  ethers: HardhatEthers;
+  signer: HardhatEthersSigner;
+}
+
+export interface ContextOptions {
+  /** No signer: contracts connected to a provider that needs no account key. */
+  readOnly?: boolean;
+  /** Read-only: read through this JSON-RPC endpoint instead of the network's (tests). */
+  rpc?: RpcEndpoint;
 }
 
 /** Deployment file: `--deployment`, else $BREAKWATER_DEPLOYMENT, else deployments/<network>.json. */
@@ -52,7 +91,7 @@ export function resolveDeploymentFile(option: string, networkName: string): stri
 /** The acting account: `--from` as a signer index ("0", "1", ...) or an address among the signers. */
 export async function resolveSigner(ethers: HardhatEthers, from: string): Promise<HardhatEthersSigner> {
   const signers = await ethers.getSigners();
-  if (signers.length === 0) throw new TaskError("no accounts configured for this network");
+  if (signers.length === 0) throw new TaskError(NO_ACCOUNTS);
   if (from === "") return signers[0];
   if (/^\d+$/.test(from)) {
     const i = Number(from);
@@ -66,44 +105,174 @@ export async function resolveSigner(ethers: HardhatEthers, from: string): Promis
   return signer;
 }
 
-/** Connects to the network, reads the deployment and checks it matches the chain. */
-export async function loadContext(hre: HardhatRuntimeEnvironment, args: Partial<CommonArgs>): Promise<TaskContext> {
+/** A deployment file read, with the connection to its network: no chain call yet. */
+export interface LoadedRecord {
+  connection: NetworkConnection;
+  deploymentFile: string;
+  record: DeploymentRecord;
+}
+
+/** Reads the deployment record for `--deployment` (or $BREAKWATER_DEPLOYMENT, or the network's file). */
+export async function loadRecord(hre: HardhatRuntimeEnvironment, deployment: string): Promise<LoadedRecord> {
   const connection = await hre.network.getOrCreate();
-  const ethers = connection.ethers;
-  const networkName = connection.networkName;
-  const deploymentFile = resolveDeploymentFile(args.deployment ?? "", networkName);
-  let record: DeploymentRecord;
+  const deploymentFile = resolveDeploymentFile(deployment, connection.networkName);
   try {
-    record = readDeployment(networkName, deploymentFile);
+    return { connection, deploymentFile, record: readDeployment(connection.networkName, deploymentFile) };
   } catch (e) {
     throw new TaskError((e as Error).message);
   }
-  const chainId = (await ethers.provider.getNetwork()).chainId.toString();
+}
+
+/**
+ * A provider that never needs an account key: on an HTTP network (or with `rpcOverride`) a plain
+ * JsonRpcProvider to its URL, whose chain id is asked first with a clear error (an unreachable URL
+ * would otherwise make ethers retry forever); in-process, the connection's own provider.
+ */
+export async function readProvider(
+  connection: NetworkConnection,
+  rpcOverride?: RpcEndpoint,
+): Promise<{ provider: Provider; rpc?: RpcEndpoint }> {
+  const config = connection.networkConfig;
+  if (rpcOverride === undefined && config.type !== "http") return { provider: connection.ethers.provider };
+  const rpc = rpcOverride ?? {
+    url: await (config as { url: { getUrl(): Promise<string> } }).url.getUrl(),
+    headers: (config as { httpHeaders?: Record<string, string> }).httpHeaders ?? {},
+  };
+  let answer: { result?: string; error?: { message: string } };
+  try {
+    const response = await fetch(rpc.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...rpc.headers },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    answer = (await response.json()) as typeof answer;
+  } catch (e) {
+    throw new TaskError(`cannot reach the RPC of network ${connection.networkName}: ${(e as Error).message}`);
+  }
+  if (typeof answer.result !== "string") {
+    throw new TaskError(
+      `the RPC of network ${connection.networkName} answered eth_chainId with ${answer.error?.message}`,
+    );
+  }
+  const request = new FetchRequest(rpc.url);
+  for (const [k, v] of Object.entries(rpc.headers)) request.setHeader(k, v);
+  const network = Network.from(BigInt(answer.result));
+  return { provider: new JsonRpcProvider(request, network, { staticNetwork: network, batchMaxCount: 1 }), rpc };
+}
+
+/** Checks that the record is for the connected chain and its engine has code there. */
+export async function checkDeployment(loaded: LoadedRecord, provider: Provider): Promise<void> {
+  const { connection, deploymentFile, record } = loaded;
+  const chainId = (await provider.getNetwork()).chainId.toString();
   if (record.chainId !== chainId) {
     throw new TaskError(`deployment ${deploymentFile} is for chain ${record.chainId}, connected to chain ${chainId}`);
   }
-  const code = await ethers.provider.getCode(record.contracts.engine);
-  if (code === "0x") {
+  if ((await provider.getCode(record.contracts.engine)) === "0x") {
     throw new TaskError(
-      `no contract at the recorded engine address ${record.contracts.engine} on ${networkName}: ` +
+      `no contract at the recorded engine address ${record.contracts.engine} on ${connection.networkName}: ` +
         `the deployment ${deploymentFile} is not on this chain (restarted node?); deploy again`,
     );
   }
-  const signer = await resolveSigner(ethers, args.from ?? "");
-  const bw = await connectBreakwater(ethers, record, signer);
-  return {
+}
+
+/** Checks a loaded record against the chain and connects its contracts (see loadContext). */
+export async function connectContext(
+  hre: HardhatRuntimeEnvironment,
+  loaded: LoadedRecord,
+  args: Partial<CommonArgs>,
+  options: ContextOptions & { readOnly: true },
+): Promise<ReadTaskContext>;
+export async function connectContext(
+  hre: HardhatRuntimeEnvironment,
+  loaded: LoadedRecord,
+  args: Partial<CommonArgs>,
+  options?: ContextOptions & { readOnly?: false },
+): Promise<TaskContext>;
+export async function connectContext(
+  hre: HardhatRuntimeEnvironment,
+  loaded: LoadedRecord,
+  args: Partial<CommonArgs>,
+  options: ContextOptions = {},
+): Promise<ReadTaskContext | TaskContext> {
+  const { connection, deploymentFile, record } = loaded;
+  const ethers = connection.ethers;
+  const from = args.from ?? "";
+  const { provider, rpc } = options.readOnly
+    ? await readProvider(connection, options.rpc)
+    : { provider: ethers.provider, rpc: undefined };
+  await checkDeployment(loaded, provider);
+  const base = {
     hre,
-    ethers,
-    networkName,
+    networkName: connection.networkName,
     deploymentFile,
     record,
-    bw,
-    signer,
+    provider,
+    rpc,
     async now() {
-      const block = await ethers.provider.getBlock("latest");
+      const block = await provider.getBlock("latest");
       return BigInt(block!.timestamp);
     },
   };
+  if (options.readOnly) {
+    let account: Promise<string | undefined> | undefined;
+    const lookUp = async () => {
+      if (from !== "") return (await resolveSigner(ethers, from)).address;
+      try {
+        return (await resolveSigner(ethers, "")).address;
+      } catch {
+        // No account, or the network's account keys cannot be resolved (an unset SEPOLIA_PRIVATE_KEY).
+        return undefined;
+      }
+    };
+    return {
+      ...base,
+      bw: await connectBreakwater(ethers, record, provider),
+      account: () => (account ??= lookUp()),
+    };
+  }
+  const signer = await resolveSigner(ethers, from);
+  return {
+    ...base,
+    ethers,
+    bw: await connectBreakwater(ethers, record, signer),
+    signer,
+    account: async () => signer.address,
+  };
+}
+
+/**
+ * Connects to the network, reads the deployment, checks it matches the chain and resolves `--from`
+ * to the signer. With `{ readOnly: true }`: no signer, and no account needed (see ReadTaskContext).
+ */
+export async function loadContext(
+  hre: HardhatRuntimeEnvironment,
+  args: Partial<CommonArgs>,
+  options: ContextOptions & { readOnly: true },
+): Promise<ReadTaskContext>;
+export async function loadContext(
+  hre: HardhatRuntimeEnvironment,
+  args: Partial<CommonArgs>,
+  options?: ContextOptions & { readOnly?: false },
+): Promise<TaskContext>;
+export async function loadContext(
+  hre: HardhatRuntimeEnvironment,
+  args: Partial<CommonArgs>,
+  options: ContextOptions = {},
+): Promise<ReadTaskContext | TaskContext> {
+  const loaded = await loadRecord(hre, args.deployment ?? "");
+  return options.readOnly
+    ? connectContext(hre, loaded, args, { ...options, readOnly: true })
+    : connectContext(hre, loaded, args, { ...options, readOnly: false });
+}
+
+/**
+ * The acting account of a read-only task (ctx.account()), or a TaskError when the network has none,
+ * saying what to pass instead (e.g. "pass --owner <address> or --all").
+ */
+export async function requireAccount(ctx: ReadTaskContext, instead: string): Promise<string> {
+  const account = await ctx.account();
+  if (account === undefined) throw new TaskError(`${NO_ACCOUNTS} ("${ctx.networkName}"): ${instead}`);
+  return account;
 }
 
 /** Local-only tasks (mock feeds, minting, time travel) refuse any deployment not marked local. */
@@ -159,7 +328,7 @@ export function symbolOf(record: DeploymentRecord, address: string): string {
 }
 
 /** Parses a vault id and checks the vault exists, before any transaction. */
-export async function resolveVault(ctx: TaskContext, vault: string): Promise<bigint> {
+export async function resolveVault(ctx: ReadTaskContext, vault: string): Promise<bigint> {
   const text = vault.trim().replace(/^#/, "");
   if (!/^\d+$/.test(text) || BigInt(text) === 0n) throw new TaskError(`vault id "${vault}" is not a positive integer`);
   const id = BigInt(text);
@@ -179,7 +348,7 @@ export async function requireOwnerOrManager(ctx: TaskContext, id: bigint): Promi
 }
 
 /** Parses an auction id and checks it exists. */
-export async function resolveAuction(ctx: TaskContext, auction: string): Promise<bigint> {
+export async function resolveAuction(ctx: ReadTaskContext, auction: string): Promise<bigint> {
   const text = auction.trim().replace(/^#/, "");
   if (!/^\d+$/.test(text) || BigInt(text) === 0n) {
     throw new TaskError(`auction id "${auction}" is not a positive integer`);

@@ -4,7 +4,7 @@ import type { TransactionReceipt } from "ethers";
 import { formatInteger } from "../../scripts/lib/format.js";
 import { breakwaterDecoder, type ErrorDecoder } from "../../scripts/lib/errors.js";
 import { explain } from "./errors.js";
-import type { TaskContext } from "./context.js";
+import type { ReadTaskContext, TaskContext } from "./context.js";
 
 export interface TxSummary {
   label: string;
@@ -15,7 +15,7 @@ export interface TxSummary {
 
 const decoders = new WeakMap<object, ErrorDecoder>();
 
-export function decoderOf(ctx: TaskContext): ErrorDecoder {
+export function decoderOf(ctx: ReadTaskContext): ErrorDecoder {
   let d = decoders.get(ctx.bw);
   if (d === undefined) {
     d = breakwaterDecoder(ctx.bw);
@@ -41,7 +41,7 @@ export async function sendTx<R extends TransactionReceipt>(
 }
 
 /** Runs a view call, decoding a revert. */
-export async function readCall<T>(ctx: TaskContext, label: string, call: () => Promise<T>): Promise<T> {
+export async function readCall<T>(ctx: ReadTaskContext, label: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
