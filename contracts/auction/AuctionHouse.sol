@@ -286,6 +286,10 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
         x.scaledVault = engine.scaledDebtOf(vault);
         x.index = index;
+        // The most a partial auction may take: the vault's scaled debt after the cut (rounded up in
+        // `_fillKick`) must still be worth minDebt, to the unit.
+        uint256 keep = RiskMath.toScaledUp(engine.minDebt(), index);
+        if (x.scaledVault > keep) x.maxPartialDebt = RiskMath.mulDivDown(x.scaledVault - keep, index, RiskMath.RAY);
         x.onlyCollateral = health.assets.length == 1;
         k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
@@ -302,6 +306,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         uint256 toCover; // debt that restores the target HF [base units]
         uint256 scaledVault; // vault scaled debt
         uint256 index; // borrow index [ray]
+        uint256 maxPartialDebt; // the most a partial auction may take, leaving minDebt [base units]
         bool onlyCollateral; // the vault holds no other collateral
         uint256 priceUsd; // [wad usd per token]
         uint256 baseUnit; // 10 ** base decimals
@@ -320,7 +325,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         // Never start below dust (unless that is all there is), never leave dusty debt behind.
         uint256 dustDebt = Math.mulDiv(p.dust, WAD, WAD + cfg.penalty, Math.Rounding.Ceil);
         if (r < dustDebt) r = dustDebt;
-        if (r > x.debt || x.debt - r < engine.minDebt()) r = x.debt;
+        if (r > x.maxPartialDebt) r = x.debt;
         // This collateral alone covers at most its value / (1 + penalty).
         uint256 capacity = Math.mulDiv(_toBaseDown(x.amount, x.price, x.unit), WAD, WAD + cfg.penalty);
         // A vault's last position is seized even when worth less than one base unit (for one unit of
@@ -354,8 +359,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         if (k.value > valueRoom) scale = Math.min(scale, Math.mulDiv(valueRoom, WAD, k.value));
         uint256 debtCut = Math.mulDiv(k.debt, scale, WAD);
         uint256 lotCut = Math.mulDiv(k.lot, scale, WAD);
-        uint256 minDebt = engine.minDebt();
-        if (x.debt - debtCut < minDebt) debtCut = x.debt > minDebt ? x.debt - minDebt : 0;
+        if (debtCut > x.maxPartialDebt) debtCut = x.maxPartialDebt;
         uint256 dustLot = _toCollateralUp(p.dust, x.price, x.unit);
         if (x.amount - lotCut < dustLot) lotCut = x.amount > dustLot ? x.amount - dustLot : 0;
         return _fillKick(debtCut, x, cfg, p, lotCut);

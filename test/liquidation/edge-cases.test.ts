@@ -7,6 +7,7 @@ const { ethers, networkHelpers } = await network.create();
 
 const CURE_WINDOW = 600;
 const BASE_UNIT = 10n ** 6n;
+const RAY = 10n ** 27n;
 
 /** Alice's vault 1: 10 WETH, 21,000 USDC debt, WETH at $2,450 (HF about 0.99), flagged. */
 async function flaggedVaultFixture() {
@@ -135,13 +136,19 @@ describe("AuctionHouse: a throttled auction keeps the dust rules", function () {
     const minDebt = await s.engine.minDebt();
     const { dust } = await s.auctionHouse.auctionParameters();
 
+    const scaledBefore = await s.engine.scaledDebtOf(f.id);
     const auctioned = await kickDebt(f);
     const left = await s.engine.debtOf(f.id);
-    // debt at the kick (960 plus ten minutes of interest, under 0.001 USDC) = auctioned + minDebt;
-    // what stays in the vault is minDebt to the unit: the auction's scaled debt is rounded up
-    // (RiskMath.toScaledUp), so the vault can keep one unit less than minDebt (observed: 99.999999).
-    expect(auctioned + minDebt).to.be.within(USDC(960), USDC("960.001"));
-    expect(left).to.be.within(minDebt - 1n, minDebt + 1n);
+    // The auction takes the most that leaves the vault minDebt, to the unit: the vault keeps the scaled
+    // debt worth minDebt (rounded up) and the auction's debt is the rest, rounded down (its scaled debt
+    // is rounded up from it, so it never eats into what the vault keeps).
+    const index = await s.pool.borrowIndex();
+    const keep = (minDebt * RAY + index - 1n) / index;
+    expect(auctioned).to.equal(((scaledBefore - keep) * index) / RAY);
+    expect(await s.engine.scaledDebtOf(f.id)).to.be.greaterThanOrEqual(keep);
+    expect(left).to.be.within(minDebt, minDebt + 2n);
+    // debt at the kick (960 plus ten minutes of interest, under 0.001 USDC) = auctioned + what is left.
+    expect(auctioned + left).to.be.within(USDC(960), USDC("960.001"));
     expect(auctioned).to.be.lessThan(debtRoom);
     // Collateral: exactly dust worth at the oracle price (rounded up) stays in the vault.
     const price = ((await s.oracle.getPrice(weth)) * WAD) / (await s.oracle.getPrice(await s.usdc.getAddress()));
