@@ -286,10 +286,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
         x.scaledVault = engine.scaledDebtOf(vault);
         x.index = index;
-        // The most a partial auction may take: the vault's scaled debt after the cut (rounded up in
-        // `_fillKick`) must still be worth minDebt, to the unit.
-        uint256 keep = RiskMath.toScaledUp(engine.minDebt(), index);
-        if (x.scaledVault > keep) x.maxPartialDebt = RiskMath.mulDivDown(x.scaledVault - keep, index, RiskMath.RAY);
+        x.maxPartialDebt = _maxPartialDebt(x.scaledVault, index);
         x.onlyCollateral = health.assets.length == 1;
         k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
@@ -313,6 +310,13 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         address asset;
         uint256 debtRoom; // the throttle's room under the debt caps [base units]; max = none
         uint256 valueRoom; // the throttle's room in the asset's bucket [wad usd]; max = none
+    }
+
+    /// @dev The most debt a partial auction may take [base units]: the vault's scaled debt after the cut
+    /// (rounded up in `_fillKick`) must still be worth minDebt, to the unit.
+    function _maxPartialDebt(uint256 scaledVault, uint256 index) internal view returns (uint256) {
+        uint256 keep = RiskMath.toScaledUp(engine.minDebt(), index);
+        return scaledVault > keep ? RiskMath.mulDivDown(scaledVault - keep, index, RiskMath.RAY) : 0;
     }
 
     /// @dev Applies the capacity and dust limits to the debt to cover, then sizes penalty, lot and top.
