@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {IAuctionHouse} from "../interfaces/IAuctionHouse.sol";
 import {VaultId} from "../libraries/Types.sol";
+import {VaultIdRange} from "./VaultIdRange.sol";
 
 /// @title Liquidation scanner: one view call that returns the liquidation state of a range of vaults
 /// @notice For keepers and risk tooling (the cascade lab's keeper agents use it every block): instead of
@@ -51,13 +52,11 @@ contract LiquidationScanner {
     /// @notice Vaults in ids [from, to] (clamped to the vault count) with debt and a health factor below
     /// `maxHealthFactor` [wad], or whose health factor cannot be computed.
     function scan(uint256 from, uint256 to, uint256 maxHealthFactor) external view returns (VaultState[] memory found) {
-        uint256 last = engine.vaultCount();
-        if (to < last) last = to;
-        if (from == 0) from = 1;
-        if (from > last) return found;
-        VaultState[] memory scratch = new VaultState[](last - from + 1);
+        (uint256 first, uint256 last) = VaultIdRange.clamp(engine, from, to);
+        if (first > last) return found;
+        VaultState[] memory scratch = new VaultState[](last - first + 1);
         uint256 n;
-        for (uint256 id = from; id <= last; ++id) {
+        for (uint256 id = first; id <= last; ++id) {
             (bool include, VaultState memory s) = _state(id, maxHealthFactor);
             if (include) scratch[n++] = s;
         }
@@ -126,16 +125,14 @@ contract LiquidationScanner {
 
     /// @notice Health factor [wad] of every vault in ids [from, to] (clamped to the vault count).
     function healthFactors(uint256 from, uint256 to) external view returns (uint256[] memory hfs) {
-        uint256 last = engine.vaultCount();
-        if (to < last) last = to;
-        if (from == 0) from = 1;
-        if (from > last) return hfs;
-        hfs = new uint256[](last - from + 1);
-        for (uint256 id = from; id <= last; ++id) {
+        (uint256 first, uint256 last) = VaultIdRange.clamp(engine, from, to);
+        if (first > last) return hfs;
+        hfs = new uint256[](last - first + 1);
+        for (uint256 id = first; id <= last; ++id) {
             try engine.healthFactor(VaultId.wrap(id)) returns (uint256 hf) {
-                hfs[id - from] = hf;
+                hfs[id - first] = hf;
             } catch {
-                hfs[id - from] = UNPRICED;
+                hfs[id - first] = UNPRICED;
             }
         }
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IVaultEngine} from "../interfaces/IVaultEngine.sol";
 import {IVaultLens} from "../interfaces/IVaultLens.sol";
 import {VaultId} from "../libraries/Types.sol";
+import {VaultIdRange} from "./VaultIdRange.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 
 /// @title Vault lens: summaries and liquidation prices derived from the engine's health breakdown
@@ -45,13 +46,11 @@ contract VaultLens is IVaultLens {
 
     /// @inheritdoc IVaultLens
     function liquidatableVaults(uint256 from, uint256 to) external view returns (VaultId[] memory found) {
-        uint256 last = engine.vaultCount();
-        if (to < last) last = to;
-        if (from == 0) from = 1;
-        if (from > last) return found;
-        VaultId[] memory scratch = new VaultId[](last - from + 1);
+        (uint256 first, uint256 last) = VaultIdRange.clamp(engine, from, to);
+        if (first > last) return found;
+        VaultId[] memory scratch = new VaultId[](last - first + 1);
         uint256 n;
-        for (uint256 id = from; id <= last; ++id) {
+        for (uint256 id = first; id <= last; ++id) {
             try engine.healthFactor(VaultId.wrap(id)) returns (uint256 hf) {
                 if (hf < WAD) scratch[n++] = VaultId.wrap(id);
             } catch {}
