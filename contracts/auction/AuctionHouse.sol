@@ -286,7 +286,6 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         x.toCover = _debtToCover(health, a.maintenanceHaircut, cfg.penalty, p.targetHealthFactor, health.debt);
         x.scaledVault = engine.scaledDebtOf(vault);
         x.index = index;
-        x.maxPartialDebt = _maxPartialDebt(x.scaledVault, index);
         x.onlyCollateral = health.assets.length == 1;
         k = _sizeAuction(x, cfg, p);
         if (k.debt == 0) revert NothingToLiquidate(vault, asset);
@@ -326,6 +325,7 @@ contract AuctionHouse is IAuctionHouse, AccessManaged, ReentrancyGuardTransient 
         AuctionParameters memory p
     ) internal view returns (Kick memory k) {
         uint256 r = x.toCover;
+        x.maxPartialDebt = _maxPartialDebt(x.scaledVault, x.index);
         // Never start below dust (unless that is all there is), never leave dusty debt behind.
         uint256 dustDebt = Math.mulDiv(p.dust, WAD, WAD + cfg.penalty, Math.Rounding.Ceil);
         if (r < dustDebt) r = dustDebt;
