@@ -44,9 +44,7 @@ contract DynamicHandler is BorrowLendHandler {
         A_FREEZE = _addAction("guardianFreeze");
         A_LIFT = _addAction("governanceLift");
         admin = admin_;
-        _adopt(s);
-        _adoptBreaker(b);
-        _seedActors();
+        _adoptAndSeed(s, b);
         // Vaults close to their limit (so a dip puts them in shortfall), one mixed, one with room.
         _seedVault(0, address(weth), 400_000, 0.95e18);
         _seedVault(1, address(wbtc), 120_000, 0.95e18);
@@ -203,7 +201,6 @@ contract DynamicHandler is BorrowLendHandler {
 /// failOnRevert false; the handler try/catches and records any revert its bounds rule out).
 contract DynamicInvariantTest is ProtocolProperties {
     DynamicHandler internal handler;
-    uint256 internal fundSeed;
 
     function setUp() public {
         _deploySystemWithBreaker();
@@ -213,10 +210,6 @@ contract DynamicInvariantTest is ProtocolProperties {
 
     function _ph() internal view override returns (ProtocolHandler) {
         return handler;
-    }
-
-    function _seedFundBalance() internal view override returns (uint256) {
-        return fundSeed;
     }
 
     /// @notice 1. pool assets = cash + total borrowed (with interest) - realised bad debt, exactly.
@@ -304,14 +297,7 @@ contract DynamicInvariantTest is ProtocolProperties {
         uint256 x = r >> 8;
         uint256 y = r >> 80;
         uint256 z = r >> 160;
-        if (a == 0) handler.openVault(x, y, z, r >> 40);
-        else if (a == 1) handler.deposit(x, y, z);
-        else if (a == 2) handler.withdraw(x, y, z);
-        else if (a == 3) handler.borrow(x, y);
-        else if (a == 4) handler.repay(x, y, z % 2 == 0);
-        else if (a == 5) handler.lenderDeposit(x, y);
-        else if (a == 6) handler.lenderWithdraw(x, y);
-        else if (a == 7) handler.warp(x, y % 2 == 0);
+        if (a < 8) _actBorrowLend(handler, a, r);
         else if (a == 8) handler.movePrice(x, y);
         else if (a == 9) handler.poke(x);
         else if (a == 10) handler.flag(x);
