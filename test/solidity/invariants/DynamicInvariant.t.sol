@@ -56,16 +56,9 @@ contract DynamicHandler is BorrowLendHandler {
         // The tracker's window high starts at today's prices, so the price-drop breaker can trip.
         for (uint256 i; i < collaterals.length; ++i) oracle.poke(collaterals[i]);
         _startGhosts();
-        // A 12% dip puts the fully borrowed vaults in shortfall; LINK falls a further 35% (a trippable
-        // drop, and the LINK vault under water). One vault is flagged, its cure window passed and one
-        // auction started, so liquidations happen from the first calls.
-        for (uint256 i; i < collaterals.length; ++i) _scaleAnswer(collaterals[i], 0.88e18);
-        _scaleAnswer(address(link), 0.65e18);
-        _countCall(A_FLAG);
-        _tryFlag(0, A_FLAG);
-        _warp(CURE_WINDOW);
-        _countCall(A_KICK);
-        _tryKick(0, 0, A_KICK);
+        // The fully borrowed vaults in shortfall, LINK's further 35% fall a trippable drop, one vault
+        // flagged and one auction started.
+        _dipFlagAndKick(A_FLAG, A_KICK);
         // The LINK vault (below the hard floor: kicked at once, its kick trips LINK's breaker) puts its
         // whole position up; 50 minutes down the curve one take buys the lot for less than the tab,
         // so the rest of its debt returns to a vault without collateral: bad debt to realise.
