@@ -65,18 +65,8 @@ contract LiquidationHandler is ProtocolHandler {
         vm.prank(lenders[1]);
         pool.deposit(20_000e6, address(fund));
         _startGhosts();
-        // A market dip of 12% puts the WETH vaults in margin shortfall; one vault is then flagged and
-        // its cure window passed, and one auction is already running, so that liquidations happen
-        // within the first calls of every run.
-        for (uint256 i; i < collaterals.length; ++i) _scaleAnswer(collaterals[i], 0.88e18);
-        // LINK falls a further 35%: the LINK vault is under water (HF below (1 + penalty)(1 - haircut)),
-        // so its auction must take the whole position and may leave bad debt.
-        _scaleAnswer(address(link), 0.65e18);
-        _countCall(A_FLAG);
-        _tryFlag(0, A_FLAG);
-        _warp(CURE_WINDOW);
-        _countCall(A_KICK);
-        _tryKick(0, 0, A_KICK);
+        // The WETH vaults in margin shortfall, the LINK vault under water, one flagged, one auction running.
+        _dipFlagAndKick(A_FLAG, A_KICK);
         lastSharePrice = _sharePrice();
     }
 

@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {BreakerSystemBase} from "../utils/BreakerSystemBase.sol";
+import {GasTestBase} from "./GasTestBase.sol";
 import {IVaultEngine} from "../../../contracts/interfaces/IVaultEngine.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
-
-/// @notice Gas snapshot cheatcodes (served by EDR), kept here rather than in the shared Vm.sol.
-interface IVmGasSnapshots {
-    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
-}
 
 /// @notice Gas snapshots of steady-state engine and pool operations, for the regression check
 /// (`npm run gas:check`; regenerate with `npm run gas:snapshot`). Writes snapshots/VaultEngine.json
@@ -22,16 +17,11 @@ interface IVmGasSnapshots {
 /// transaction (scripts/bench-gas.ts) minus the 21,000 intrinsic gas and the calldata cost, before
 /// refunds. Every test also checks the state the operation left behind, reading nothing the call
 /// touches before it (see `Before`).
-contract EngineGasTest is BreakerSystemBase {
-    IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
-
-    uint256 internal constant BLOCK_TIME = 12;
+contract EngineGasTest is GasTestBase {
     string internal constant ENGINE = "VaultEngine";
     string internal constant POOL = "LendingPool";
 
     address internal constant LENDER2 = address(0x1E4D2);
-    address internal constant WARM = address(0xA11CE);
-    address internal constant USER = address(0xB0B);
 
     // The second user's vaults, one per starting state.
     VaultId internal vEmpty; // opened, nothing deposited
@@ -65,7 +55,7 @@ contract EngineGasTest is BreakerSystemBase {
         _deployBreakerAsDeployed();
 
         address[4] memory actors = [LENDER, LENDER2, WARM, USER];
-        for (uint256 i; i < actors.length; ++i) _fund(actors[i]);
+        for (uint256 i; i < actors.length; ++i) _fund(actors[i], false);
 
         vm.prank(LENDER);
         pool.deposit(2_000_000e6, LENDER);
@@ -299,24 +289,6 @@ contract EngineGasTest is BreakerSystemBase {
             lender2Shares: pool.balanceOf(LENDER2),
             lender2Usdc: usdc.balanceOf(LENDER2)
         });
-    }
-
-    function _next() internal {
-        skip(BLOCK_TIME);
-    }
-
-    function _fund(address who) internal {
-        usdc.mint(who, 5_000_000e6);
-        weth.mint(who, 10_000e18);
-        wbtc.mint(who, 1_000e8);
-        link.mint(who, 1_000_000e18);
-        vm.startPrank(who);
-        usdc.approve(address(engine), type(uint256).max);
-        usdc.approve(address(pool), type(uint256).max);
-        weth.approve(address(engine), type(uint256).max);
-        wbtc.approve(address(engine), type(uint256).max);
-        link.approve(address(engine), type(uint256).max);
-        vm.stopPrank();
     }
 
     /// @dev Caller pranked as the vault owner: 10 WETH, 1 WBTC, 2,000 LINK ($120,000).

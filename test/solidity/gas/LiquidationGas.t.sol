@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {BreakerSystemBase} from "../utils/BreakerSystemBase.sol";
+import {GasTestBase} from "./GasTestBase.sol";
 import {AuctionHouse} from "../../../contracts/auction/AuctionHouse.sol";
 import {IAuctionHouse} from "../../../contracts/interfaces/IAuctionHouse.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
-
-/// @notice Gas snapshot cheatcodes (served by EDR), kept here rather than in the shared Vm.sol.
-interface IVmGasSnapshots {
-    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
-}
 
 /// @notice Gas snapshots of steady-state liquidation operations (margin call, kick, take, reset, bad
 /// debt), for the regression check next to EngineGas.t.sol. Writes snapshots/AuctionHouse.json.
@@ -24,14 +19,9 @@ interface IVmGasSnapshots {
 /// are flagged, and the measured call comes when each is in the state it needs. Each test measures
 /// ONE call, with cold storage as in a real transaction (setUp and the test run separately), and
 /// checks the state it left behind against figures read at the end of setUp (see `Before`).
-contract LiquidationGasTest is BreakerSystemBase {
-    IVmGasSnapshots internal constant GAS_VM = IVmGasSnapshots(address(vm));
-
-    uint256 internal constant BLOCK_TIME = 12;
+contract LiquidationGasTest is GasTestBase {
     string internal constant GROUP = "AuctionHouse";
 
-    address internal constant WARM = address(0xA11CE);
-    address internal constant USER = address(0xB0B);
     address internal constant KEEPER = address(0x4EE9E4);
 
     /// @dev The second user's vaults and auctions, one per measured operation.
@@ -103,7 +93,7 @@ contract LiquidationGasTest is BreakerSystemBase {
         _deployBreakerAsDeployed();
 
         address[4] memory actors = [LENDER, WARM, USER, KEEPER];
-        for (uint256 i; i < actors.length; ++i) _fund(actors[i]);
+        for (uint256 i; i < actors.length; ++i) _fund(actors[i], true);
 
         vm.startPrank(LENDER);
         pool.deposit(2_000_000e6, LENDER);
@@ -403,25 +393,6 @@ contract LiquidationGasTest is BreakerSystemBase {
         t.scaledDebt = auctionHouse.auction(id).scaledDebt;
         t.vaultWeth = engine.collateralAmount(vault, address(weth));
         (t.fullCollateral, t.fullOwe, ) = auctionHouse.quoteTake(id, type(uint256).max, 0);
-    }
-
-    function _next() internal {
-        skip(BLOCK_TIME);
-    }
-
-    function _fund(address who) internal {
-        usdc.mint(who, 5_000_000e6);
-        weth.mint(who, 10_000e18);
-        wbtc.mint(who, 1_000e8);
-        link.mint(who, 1_000_000e18);
-        vm.startPrank(who);
-        usdc.approve(address(engine), type(uint256).max);
-        usdc.approve(address(pool), type(uint256).max);
-        usdc.approve(address(auctionHouse), type(uint256).max);
-        weth.approve(address(engine), type(uint256).max);
-        wbtc.approve(address(engine), type(uint256).max);
-        link.approve(address(engine), type(uint256).max);
-        vm.stopPrank();
     }
 
     /// @dev 20 WETH ($60,000) and `debt` borrowed.

@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ProtocolHandler} from "./ProtocolHandler.sol";
+import {BreakwaterSystem} from "../utils/SystemBase.sol";
+import {BreakerSystem} from "../utils/BreakerSystemBase.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
 
 /// @notice The borrower and lender actions of both invariant flavours (open vault, deposit, withdraw,
@@ -36,8 +38,11 @@ abstract contract BorrowLendHandler is ProtocolHandler {
         _trackHealth = true;
     }
 
-    /// @dev Funds every actor, lends 2.5M USDC and gives the insurance fund 1,000 USDC plus pool shares.
-    function _seedActors() internal {
+    /// @dev Adopts the test contract's deployment and its circuit breaker, funds every actor, lends 2.5M
+    /// USDC and gives the insurance fund 1,000 USDC plus pool shares.
+    function _adoptAndSeed(BreakwaterSystem memory s, BreakerSystem memory b) internal {
+        _adopt(s);
+        _adoptBreaker(b);
         for (uint256 i; i < borrowers.length; ++i) _fundAccount(borrowers[i]);
         _fundAccount(lenders[0]);
         _fundAccount(lenders[1]);

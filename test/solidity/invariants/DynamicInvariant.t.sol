@@ -44,9 +44,7 @@ contract DynamicHandler is BorrowLendHandler {
         A_FREEZE = _addAction("guardianFreeze");
         A_LIFT = _addAction("governanceLift");
         admin = admin_;
-        _adopt(s);
-        _adoptBreaker(b);
-        _seedActors();
+        _adoptAndSeed(s, b);
         // Vaults close to their limit (so a dip puts them in shortfall), one mixed, one with room.
         _seedVault(0, address(weth), 400_000, 0.95e18);
         _seedVault(1, address(wbtc), 120_000, 0.95e18);
@@ -58,16 +56,9 @@ contract DynamicHandler is BorrowLendHandler {
         // The tracker's window high starts at today's prices, so the price-drop breaker can trip.
         for (uint256 i; i < collaterals.length; ++i) oracle.poke(collaterals[i]);
         _startGhosts();
-        // A 12% dip puts the fully borrowed vaults in shortfall; LINK falls a further 35% (a trippable
-        // drop, and the LINK vault under water). One vault is flagged, its cure window passed and one
-        // auction started, so liquidations happen from the first calls.
-        for (uint256 i; i < collaterals.length; ++i) _scaleAnswer(collaterals[i], 0.88e18);
-        _scaleAnswer(address(link), 0.65e18);
-        _countCall(A_FLAG);
-        _tryFlag(0, A_FLAG);
-        _warp(CURE_WINDOW);
-        _countCall(A_KICK);
-        _tryKick(0, 0, A_KICK);
+        // The fully borrowed vaults in shortfall, LINK's further 35% fall a trippable drop, one vault
+        // flagged and one auction started.
+        _dipFlagAndKick(A_FLAG, A_KICK);
         // The LINK vault (below the hard floor: kicked at once, its kick trips LINK's breaker) puts its
         // whole position up; 50 minutes down the curve one take buys the lot for less than the tab,
         // so the rest of its debt returns to a vault without collateral: bad debt to realise.
@@ -203,7 +194,6 @@ contract DynamicHandler is BorrowLendHandler {
 /// failOnRevert false; the handler try/catches and records any revert its bounds rule out).
 contract DynamicInvariantTest is ProtocolProperties {
     DynamicHandler internal handler;
-    uint256 internal fundSeed;
 
     function setUp() public {
         _deploySystemWithBreaker();
@@ -213,10 +203,6 @@ contract DynamicInvariantTest is ProtocolProperties {
 
     function _ph() internal view override returns (ProtocolHandler) {
         return handler;
-    }
-
-    function _seedFundBalance() internal view override returns (uint256) {
-        return fundSeed;
     }
 
     /// @notice 1. pool assets = cash + total borrowed (with interest) - realised bad debt, exactly.
@@ -304,14 +290,7 @@ contract DynamicInvariantTest is ProtocolProperties {
         uint256 x = r >> 8;
         uint256 y = r >> 80;
         uint256 z = r >> 160;
-        if (a == 0) handler.openVault(x, y, z, r >> 40);
-        else if (a == 1) handler.deposit(x, y, z);
-        else if (a == 2) handler.withdraw(x, y, z);
-        else if (a == 3) handler.borrow(x, y);
-        else if (a == 4) handler.repay(x, y, z % 2 == 0);
-        else if (a == 5) handler.lenderDeposit(x, y);
-        else if (a == 6) handler.lenderWithdraw(x, y);
-        else if (a == 7) handler.warp(x, y % 2 == 0);
+        if (a < 8) _actBorrowLend(handler, a, r);
         else if (a == 8) handler.movePrice(x, y);
         else if (a == 9) handler.poke(x);
         else if (a == 10) handler.flag(x);

@@ -541,6 +541,21 @@ abstract contract ProtocolHandler is HandlerBase {
 
     // ------------------------------------------------------------------ keeper actions
 
+    /// @dev The opening of a run with liquidations: a market dip of 12% puts the fully borrowed vaults
+    /// in margin shortfall and LINK falls a further 35% (the LINK vault under water: HF below
+    /// (1 + penalty)(1 - haircut), so its auction must take the whole position and may leave bad debt);
+    /// then one vault is flagged, its cure window passed and one auction started, so that liquidations
+    /// happen within the first calls of every run.
+    function _dipFlagAndKick(uint256 flagAction, uint256 kickAction) internal {
+        for (uint256 i; i < collaterals.length; ++i) _scaleAnswer(collaterals[i], 0.88e18);
+        _scaleAnswer(address(link), 0.65e18);
+        _countCall(flagAction);
+        _tryFlag(0, flagAction);
+        _warp(CURE_WINDOW);
+        _countCall(kickAction);
+        _tryKick(0, 0, kickAction);
+    }
+
     /// @dev Kicks the first (vault, collateral) that `canKick` approves from a random starting point.
     function _tryKick(uint256 vaultSeed, uint256 assetSeed, uint256 kickAction) internal returns (bool) {
         for (uint256 k; k < vaults.length * 3; ++k) {

@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {InvariantSuite} from "./InvariantSuite.sol";
 import {HandlerBase} from "./HandlerBase.sol";
 import {ProtocolHandler} from "./ProtocolHandler.sol";
+import {BorrowLendHandler} from "./BorrowLendHandler.sol";
 import {IAuctionHouse} from "../../../contracts/interfaces/IAuctionHouse.sol";
 import {ICircuitBreaker} from "../../../contracts/interfaces/ICircuitBreaker.sol";
 import {VaultId} from "../../../contracts/libraries/Types.sol";
@@ -13,6 +14,9 @@ import {VaultId} from "../../../contracts/libraries/Types.sol";
 /// deployment, shared by the static and the dynamic flavour (each flavour declares one
 /// `invariant_` function per property and calls these).
 abstract contract ProtocolProperties is InvariantSuite {
+    /// @dev The fund's base balance right after setUp (the handler's seed), set by each flavour's setUp.
+    uint256 internal fundSeed;
+
     function _ph() internal view virtual returns (ProtocolHandler);
 
     function _handler() internal view override returns (HandlerBase) {
@@ -133,11 +137,8 @@ abstract contract ProtocolProperties is InvariantSuite {
         assertEq(usdc.balanceOf(address(fund)), h.ghostFundBalance(), "fund balance != ghost");
         assertEq(h.fundFlowViolations(), 0, h.firstFundFlowViolation());
         assertEq(h.incentiveViolations(), 0, h.firstIncentiveViolation());
-        assertLe(h.ghostFundBalance(), h.ghostPenalties() + _seedFundBalance(), "fund balance above its inflows");
+        assertLe(h.ghostFundBalance(), h.ghostPenalties() + fundSeed, "fund balance above its inflows");
     }
-
-    /// @dev The fund's base balance right after setUp (the handler's seed).
-    function _seedFundBalance() internal view virtual returns (uint256);
 
     /// @dev 9. Repay and deposit never revert with a breaker or pause error (a deposit into a vault
     /// without debt during a guardian Deposit pause or freeze is the documented exception, counted apart).
@@ -174,5 +175,21 @@ abstract contract ProtocolProperties is InvariantSuite {
     function _assertCallSummaryAndStrictness() internal view {
         _assertCallCounts();
         _assertNoViolation(_ph().V_STRICT());
+    }
+
+    /// @dev Walk actions 0..7, the borrower and lender actions of {BorrowLendHandler} that both flavours
+    /// share (in its id order), with the seeds decoded from `r` as every flavour's `_act` decodes them.
+    function _actBorrowLend(BorrowLendHandler h, uint256 a, uint256 r) internal {
+        uint256 x = r >> 8;
+        uint256 y = r >> 80;
+        uint256 z = r >> 160;
+        if (a == 0) h.openVault(x, y, z, r >> 40);
+        else if (a == 1) h.deposit(x, y, z);
+        else if (a == 2) h.withdraw(x, y, z);
+        else if (a == 3) h.borrow(x, y);
+        else if (a == 4) h.repay(x, y, z % 2 == 0);
+        else if (a == 5) h.lenderDeposit(x, y);
+        else if (a == 6) h.lenderWithdraw(x, y);
+        else h.warp(x, y % 2 == 0);
     }
 }

@@ -12,9 +12,7 @@ import {ProtocolProperties} from "./ProtocolProperties.sol";
 /// circuit breaker is wired (as in {BreakerSystemBase}) but nobody pauses or trips it.
 contract StaticHandler is BorrowLendHandler {
     constructor(BreakwaterSystem memory s, BreakerSystem memory b) {
-        _adopt(s);
-        _adoptBreaker(b);
-        _seedActors();
+        _adoptAndSeed(s, b);
         _seedVault(0, address(weth), 400_000, 0.95e18);
         _seedVault(1, address(wbtc), 200_000, 0.8e18);
         _seedVault(2, address(link), 100_000, 0.6e18);
@@ -41,7 +39,6 @@ contract StaticHandler is BorrowLendHandler {
 /// Property 10 (dust auctions) needs liquidations: see {DynamicInvariantTest}.
 contract StaticInvariantTest is ProtocolProperties {
     StaticHandler internal handler;
-    uint256 internal fundSeed;
 
     function setUp() public {
         _deploySystemWithBreaker();
@@ -51,10 +48,6 @@ contract StaticInvariantTest is ProtocolProperties {
 
     function _ph() internal view override returns (ProtocolHandler) {
         return handler;
-    }
-
-    function _seedFundBalance() internal view override returns (uint256) {
-        return fundSeed;
     }
 
     /// @notice 1. pool assets = cash + total borrowed (with interest) - realised bad debt, exactly.
@@ -133,18 +126,7 @@ contract StaticInvariantTest is ProtocolProperties {
     }
 
     function _act(uint256 r) internal override {
-        uint256 a = r % 8;
-        uint256 x = r >> 8;
-        uint256 y = r >> 80;
-        uint256 z = r >> 160;
-        if (a == 0) handler.openVault(x, y, z, r >> 40);
-        else if (a == 1) handler.deposit(x, y, z);
-        else if (a == 2) handler.withdraw(x, y, z);
-        else if (a == 3) handler.borrow(x, y);
-        else if (a == 4) handler.repay(x, y, z % 2 == 0);
-        else if (a == 5) handler.lenderDeposit(x, y);
-        else if (a == 6) handler.lenderWithdraw(x, y);
-        else handler.warp(x, y % 2 == 0);
+        _actBorrowLend(handler, r % 8, r);
     }
 
     function _checkAll() internal view override {
