@@ -377,7 +377,7 @@ contract LiquidationTest is SystemBase {
         // A second kick on a vault whose open auction has a tab of at least dust is refused (a dust-sized
         // auction does not block, so a tiny position cannot stall the vault's liquidation).
         if (auctionHouse.blockingAuctionOf(v1) != 0) {
-            (ok, ) = auctionHouse.canKick(v1, collaterals[(seed + 1) % 3]);
+            (ok, ) = auctionHouse.canKick(v1, collaterals[((seed % 3) + 1) % 3]);
             assertFalse(ok, "second auction on one vault");
         }
 
@@ -388,7 +388,7 @@ contract LiquidationTest is SystemBase {
 
         // Follow-up auction of another collateral of vault 1, if it is still liquidatable.
         for (uint256 k = 1; k < 3; ++k) {
-            address next = collaterals[(seed + k) % 3];
+            address next = collaterals[((seed % 3) + k) % 3];
             (ok, ) = auctionHouse.canKick(v1, next);
             if (!ok) continue;
             uint256 a3 = _kick(v1, next);

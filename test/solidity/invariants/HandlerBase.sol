@@ -133,7 +133,7 @@ abstract contract HandlerBase is BreakerSystemBase {
     function _openAuction(uint256 seed) internal view returns (uint256) {
         uint256 n = auctionHouse.auctionCount();
         for (uint256 k; k < n; ++k) {
-            uint256 auctionId = ((seed + k) % n) + 1;
+            uint256 auctionId = (((seed % n) + k) % n) + 1; // seed % n first: a fuzzed seed may be max
             if (auctionHouse.auction(auctionId).lot != 0) return auctionId;
         }
         return 0;
