@@ -105,6 +105,7 @@ const ACCESS: Record<ContractKey, Record<string, Access>> = {
     "setRateModel(address)": ADMIN,
     "setInsuranceFund(address)": ADMIN,
     "setCircuitBreaker(address)": ADMIN,
+    "skim(address,address)": ADMIN,
     "setReserveFactor(uint256)": RISK,
     "setAuthority(address)": AUTHORITY_ONLY,
   },
@@ -772,6 +773,7 @@ describe("Governance: role separation", function () {
       ["engine.setOracle", s.engine, () => s.engine.connect(rm).setOracle(newOracleAddress)],
       ["pool.setRateModel", s.pool, () => s.pool.connect(rm).setRateModel(rateModelAddress)],
       ["pool.setInsuranceFund", s.pool, () => s.pool.connect(rm).setInsuranceFund(rm.address)],
+      ["pool.skim", s.pool, () => s.pool.connect(rm).skim(weth, rm.address)],
       [
         "oracle.setFeed",
         s.oracle,
